@@ -220,8 +220,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     return rule.fault;
   }
 
-  function send(res: http.ServerResponse, requestId: string, echoed: Record<string, string>, out: SimResponse) {
-    const headers: Record<string, string> = { [requestIdHeader]: requestId, ...echoed, ...(out.headers ?? {}) };
+  function send(
+    res: http.ServerResponse,
+    requestId: string,
+    echoed: Record<string, string>,
+    out: SimResponse,
+  ) {
+    const headers: Record<string, string> = {
+      [requestIdHeader]: requestId,
+      ...echoed,
+      ...(out.headers ?? {}),
+    };
     let payload = '';
     if (out.body !== undefined) {
       if (typeof out.body === 'string') {
@@ -236,7 +245,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     res.end(payload);
   }
 
-  function errorResponse(status: number, message: string, requestId: string, extra: Record<string, unknown> = {}) {
+  function errorResponse(
+    status: number,
+    message: string,
+    requestId: string,
+    extra: Record<string, unknown> = {},
+  ) {
     return { status, body: options.errorBody(status, message, requestId, extra) };
   }
 
@@ -271,7 +285,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     };
     if (!found.route) {
       const status = found.pathMatched ? 405 : 404;
-      send(res, requestId, echoed, errorResponse(status, status === 405 ? 'Method not allowed' : 'Not found', requestId));
+      send(
+        res,
+        requestId,
+        echoed,
+        errorResponse(status, status === 405 ? 'Method not allowed' : 'Not found', requestId),
+      );
       return;
     }
     const route = found.route;
@@ -298,7 +317,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         case 'rate-limit':
           send(res, requestId, echoed, {
             ...errorResponse(429, 'Too many requests', requestId),
-            headers: fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) },
+            headers:
+              fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) },
           });
           return;
         case 'malformed':
@@ -318,7 +338,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
 
     const idempotencyKey = req.headers['idempotency-key'];
     const replayKey =
-      route.honoursIdempotencyKey && typeof idempotencyKey === 'string' ? `${route.key}|${idempotencyKey}` : undefined;
+      route.honoursIdempotencyKey && typeof idempotencyKey === 'string'
+        ? `${route.key}|${idempotencyKey}`
+        : undefined;
     let response: SimResponse;
     const stored = replayKey ? idempotentResponses.get(replayKey) : undefined;
     if (stored && Date.now() - stored.at < idempotencyWindowMs) {
@@ -328,13 +350,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         response = await route.handler(request);
       } catch (error) {
         if (error instanceof SimHttpError) {
-          response = { ...errorResponse(error.status, error.message, requestId, error.extra), headers: error.headers };
+          response = {
+            ...errorResponse(error.status, error.message, requestId, error.extra),
+            headers: error.headers,
+          };
         } else {
           response = errorResponse(500, 'Simulator failure', requestId);
           console.error(`[${options.name} simulator]`, error);
         }
       }
-      if (replayKey && response.status < 500) idempotentResponses.set(replayKey, { at: Date.now(), response });
+      if (replayKey && response.status < 500)
+        idempotentResponses.set(replayKey, { at: Date.now(), response });
     }
     if (fault?.kind === 'drop-after-handling') {
       req.socket.destroy();
@@ -390,7 +416,8 @@ export class SimulatorControl {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    if (!response.ok) throw new Error(`Simulator control ${method} ${path} failed: ${response.status} ${text}`);
+    if (!response.ok)
+      throw new Error(`Simulator control ${method} ${path} failed: ${response.status} ${text}`);
     return text === '' ? undefined : JSON.parse(text);
   }
 

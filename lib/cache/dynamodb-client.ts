@@ -1,0 +1,28 @@
+// The one DynamoDB client of the process. Short timeouts: the cache is an optimisation, and a
+// slow or unreachable table must fall open to the provider quickly rather than eat the deadline.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { coreConfig } from '../config';
+
+let documentClient: DynamoDBDocumentClient | undefined;
+
+export function createDynamoDocumentClient(options: { endpoint?: string; region: string }) {
+  const client = new DynamoDBClient({
+    region: options.region,
+    endpoint: options.endpoint,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 500, requestTimeout: 1500 },
+  });
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export function dynamoDocumentClient(): DynamoDBDocumentClient {
+  if (!documentClient) {
+    const config = coreConfig();
+    documentClient = createDynamoDocumentClient({
+      endpoint: config.DYNAMODB_ENDPOINT,
+      region: config.AWS_REGION,
+    });
+  }
+  return documentClient;
+}

@@ -1,0 +1,32 @@
+// What the cache policy needs from storage. The policy (freshness, generations, stale-if-error)
+// lives in response-cache.ts; the DynamoDB adapter implements only these hooks.
+
+/** One cached provider response. Time units are in the names: they must never be mixed. */
+export interface CacheEntryRecord {
+  generation: number;
+  /** The provider response, serialised as JSON. */
+  body: string;
+  storedAtMs: number;
+  freshUntilMs: number;
+  /** DynamoDB TTL attribute (`expiresAt`): epoch seconds, the unit DynamoDB TTL expects. */
+  expiresAtEpochSeconds: number;
+}
+
+export interface CacheSnapshot {
+  /** The scope's current generation; 0 when the scope has never been invalidated. */
+  generation: number;
+  entry?: CacheEntryRecord;
+}
+
+export type FillOutcome = 'stored' | 'superseded';
+
+export interface CacheStore {
+  /** The scope's generation and the entry, in one consistent round trip. */
+  read(scope: string, resource: string): Promise<CacheSnapshot>;
+  /** Writes the entry unless the stored one belongs to a newer generation. */
+  fill(scope: string, resource: string, entry: CacheEntryRecord): Promise<FillOutcome>;
+  /** Makes every entry of the scope unusable in O(1); returns the new generation. */
+  bumpGeneration(scope: string, retainUntilEpochSeconds?: number): Promise<number>;
+  /** Deletes every entry of the scope (not its generation marker); returns how many were deleted. */
+  deleteEntries(scope: string): Promise<number>;
+}

@@ -1,0 +1,23 @@
+// What every provider call carries from the invocation that made it: an id to trace it by and the
+// moment it must be done by, so no call outlives its Lambda.
+import type { Context } from 'aws-lambda';
+import { coreConfig } from './config';
+
+export interface CallContext {
+  /** The Lambda request id: sent to providers as a trace id and returned in errors. */
+  requestId: string;
+  /** Epoch ms by which every provider call must have finished. */
+  deadlineAtMs: number;
+}
+
+export function callContextFrom(context: Partial<Context> | undefined, nowMs = Date.now()): CallContext {
+  const config = coreConfig();
+  const remainingMs =
+    typeof context?.getRemainingTimeInMillis === 'function'
+      ? context.getRemainingTimeInMillis()
+      : config.DEFAULT_DEADLINE_MS;
+  return {
+    requestId: context?.awsRequestId ?? crypto.randomUUID(),
+    deadlineAtMs: nowMs + Math.max(0, remainingMs - config.DEADLINE_SAFETY_MS),
+  };
+}

@@ -1,0 +1,114 @@
+// Every setting comes from the environment, parsed by the schemas below once per cold start.
+// A missing or malformed value fails loudly with the variable's name, never as a provider 401 later.
+// Sections are parsed on first use, so a Tink function does not need Moneyhub's settings.
+import * as z from 'zod';
+
+const seconds = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const milliseconds = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+const coreSchema = z.object({
+  STAGE: z.string().min(1).default('local'),
+  SERVICE_VERSION: z.string().min(1).default('0.0.0'),
+  AWS_REGION: z.string().min(1).default('eu-west-1'),
+  CACHE_TABLE_NAME: z.string().min(3).max(255),
+  /** Only for local DynamoDB (dynalite, DynamoDB Local); unset on AWS. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  CACHE_STALE_WINDOW_SECONDS: seconds(600),
+  CACHE_JITTER_RATIO: z.coerce.number().min(0).max(0.5).default(0.1),
+  CACHE_TTL_TINK_CREDENTIALS_SECONDS: seconds(30),
+  CACHE_TTL_TINK_CREDENTIALS_IN_PROGRESS_SECONDS: seconds(2),
+  CACHE_TTL_MONEYHUB_USER_SECONDS: seconds(300),
+  CACHE_TTL_MONEYHUB_CONNECTIONS_SECONDS: seconds(60),
+  CACHE_TTL_MONEYHUB_SYNCS_SECONDS: seconds(30),
+  /** Attempts per idempotent provider call, the first included. */
+  PROVIDER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(6).default(3),
+  PROVIDER_ATTEMPT_TIMEOUT_MS: milliseconds(5000),
+  PROVIDER_RETRY_BASE_MS: milliseconds(100),
+  PROVIDER_RETRY_AFTER_CAP_SECONDS: seconds(5),
+  /** Kept back from the Lambda's remaining time so a handler can still answer 504 itself. */
+  DEADLINE_SAFETY_MS: milliseconds(500),
+  /** Used when there is no Lambda context (scripts, tests calling clients directly). */
+  DEFAULT_DEADLINE_MS: milliseconds(10_000),
+  REGISTRY_SHARDS: z.coerce.number().int().min(1).max(1000).default(16),
+});
+
+const tinkSchema = z.object({
+  TINK_BASE_URL: z.url().default('https://api.tink.com'),
+  TINK_CLIENT_ID: z.string().min(1),
+  TINK_CLIENT_SECRET: optionalText,
+  /** SSM parameter (SecureString) holding the client secret; used when TINK_CLIENT_SECRET is unset. */
+  TINK_CLIENT_SECRET_PARAMETER: optionalText,
+  /** Scopes of the one user token per user that serves every credential operation. */
+  TINK_USER_SCOPES: z.string().default('credentials:read,credentials:write,credentials:refresh'),
+});
+
+const moneyhubSchema = z.object({
+  MONEYHUB_IDENTITY_URL: z.url().default('https://identity.moneyhub.co.uk'),
+  MONEYHUB_DATA_API_URL: z.url().default('https://api.moneyhub.co.uk/v3'),
+  MONEYHUB_CLIENT_ID: z.string().min(1),
+  MONEYHUB_AUTH_METHOD: z.enum(['private_key_jwt', 'client_secret_basic']).default('private_key_jwt'),
+  /** The private signing key as a JWK (JSON), with `kid` and `alg`. */
+  MONEYHUB_PRIVATE_JWK: optionalText,
+  MONEYHUB_PRIVATE_JWK_PARAMETER: optionalText,
+  MONEYHUB_CLIENT_SECRET: optionalText,
+  MONEYHUB_CLIENT_SECRET_PARAMETER: optionalText,
+  MONEYHUB_DELETE_CONNECTION_PATH: z.enum(['singular', 'plural']).default('singular'),
+});
+
+export class ConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseSection<Schema extends z.ZodType>(section: string, schema: Schema): z.output<Schema> {
+  const result = schema.safeParse(process.env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+  throw new ConfigError(`Invalid ${section} configuration: ${problems}`, { cause: result.error });
+}
+
+function requireOneOf(section: string, env: Record<string, unknown>, names: string[]) {
+  if (names.some((name) => env[name] !== undefined)) return;
+  throw new ConfigError(`Invalid ${section} configuration: set one of ${names.join(' or ')}`);
+}
+
+function memoize<T>(load: () => T): (() => T) & { reset(): void } {
+  let value: { current: T } | undefined;
+  const get = () => {
+    value ??= { current: load() };
+    return value.current;
+  };
+  return Object.assign(get, {
+    reset: () => {
+      value = undefined;
+    },
+  });
+}
+
+export const coreConfig = memoize(() => parseSection('core', coreSchema));
+
+export const tinkConfig = memoize(() => {
+  const env = parseSection('Tink', tinkSchema);
+  requireOneOf('Tink', env, ['TINK_CLIENT_SECRET', 'TINK_CLIENT_SECRET_PARAMETER']);
+  return env;
+});
+
+export const moneyhubConfig = memoize(() => {
+  const env = parseSection('Moneyhub', moneyhubSchema);
+  if (env.MONEYHUB_AUTH_METHOD === 'private_key_jwt') {
+    requireOneOf('Moneyhub', env, ['MONEYHUB_PRIVATE_JWK', 'MONEYHUB_PRIVATE_JWK_PARAMETER']);
+  } else {
+    requireOneOf('Moneyhub', env, ['MONEYHUB_CLIENT_SECRET', 'MONEYHUB_CLIENT_SECRET_PARAMETER']);
+  }
+  return env;
+});
+
+export type CoreConfig = ReturnType<typeof coreConfig>;
+export type TinkConfig = ReturnType<typeof tinkConfig>;
+export type MoneyhubConfig = ReturnType<typeof moneyhubConfig>;

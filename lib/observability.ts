@@ -1,0 +1,53 @@
+// One logger and one metrics emitter per process (Powertools). Secrets never reach a log line:
+// the JSON replacer masks any attribute whose name says it holds a secret, and any string that
+// carries a bearer credential, wherever it sits in the logged object.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+const serviceName = 'open-banking-users';
+const secretKeyPattern =
+  /(authorization|token|secret|password|assertion|private|jwk|cookie|^code$|client_assertion|credentials?_?key)/i;
+const bearerPattern = /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+export const redacted = '[REDACTED]';
+
+export function redactLogValue(key: string, value: unknown): unknown {
+  if (key !== '' && secretKeyPattern.test(key) && value !== null && value !== undefined) {
+    return redacted;
+  }
+  if (typeof value === 'string') return value.replace(bearerPattern, `$1 ${redacted}`);
+  return value;
+}
+
+export const logger = new Logger({
+  serviceName,
+  jsonReplacerFn: (key: string, value: unknown) => redactLogValue(key, value),
+});
+
+export const metrics = new Metrics({ namespace: 'OpenBankingUsers', serviceName });
+
+/** Counts one occurrence of `name`, optionally split by one dimension. Never throws. */
+export function countMetric(name: string, dimensions: Record<string, string> = {}, value = 1) {
+  try {
+    if (Object.keys(dimensions).length === 0) {
+      metrics.addMetric(name, MetricUnit.Count, value);
+      return;
+    }
+    const single = metrics.singleMetric();
+    for (const [dimension, dimensionValue] of Object.entries(dimensions))
+      single.addDimension(dimension, dimensionValue);
+    single.addMetric(name, MetricUnit.Count, value);
+  } catch (error) {
+    logger.warn('Metric not recorded', { metric: name, error });
+  }
+}
+
+export function timingMetric(name: string, milliseconds: number, dimensions: Record<string, string> = {}) {
+  try {
+    const single = metrics.singleMetric();
+    for (const [dimension, dimensionValue] of Object.entries(dimensions))
+      single.addDimension(dimension, dimensionValue);
+    single.addMetric(name, MetricUnit.Milliseconds, milliseconds);
+  } catch (error) {
+    logger.warn('Metric not recorded', { metric: name, error });
+  }
+}
