@@ -1,0 +1,127 @@
+// How a provider failure is shown to our caller (DESIGN "Errors"). The provider's own auth details
+// are never echoed: a 401/403 on our credentials is our fault, not the caller's, and maps to 502.
+import { type Problem, type ProblemSource, problemType } from '../http/problem';
+
+export type ProviderName = 'tink' | 'moneyhub';
+
+export const ProviderFailure = {
+  badRequest: 'bad-request',
+  unprocessable: 'unprocessable',
+  notFound: 'not-found',
+  conflict: 'conflict',
+  rateLimited: 'rate-limited',
+  /** The provider refused our own credentials or token (401/403). */
+  credentialsRejected: 'credentials-rejected',
+  /** 5xx or the network failed. */
+  unavailable: 'unavailable',
+  /** The deadline passed (ours, derived from the Lambda's remaining time). */
+  timeout: 'timeout',
+  /** Malformed JSON, or JSON that violates the response schema. */
+  badResponse: 'bad-response',
+} as const;
+export type ProviderFailure = (typeof ProviderFailure)[keyof typeof ProviderFailure];
+
+const httpStatusOf: Record<ProviderFailure, number> = {
+  'bad-request': 400,
+  unprocessable: 422,
+  'not-found': 404,
+  conflict: 409,
+  'rate-limited': 429,
+  'credentials-rejected': 502,
+  unavailable: 502,
+  timeout: 504,
+  'bad-response': 502,
+};
+
+const titleOf: Record<ProviderFailure, string> = {
+  'bad-request': 'The provider rejected the request',
+  unprocessable: 'The provider could not process the request',
+  'not-found': 'Not found at the provider',
+  conflict: 'Conflict at the provider',
+  'rate-limited': 'The provider is rate limiting',
+  'credentials-rejected': 'The provider rejected this service',
+  unavailable: 'The provider is unavailable',
+  timeout: 'The provider did not answer in time',
+  'bad-response': 'The provider sent an invalid response',
+};
+
+/** Failures for which a cached response may stand in (stale-if-error). */
+const staleEligible = new Set<ProviderFailure>(['rate-limited', 'unavailable', 'timeout', 'bad-response']);
+
+export interface ProviderErrorDetails {
+  provider: ProviderName;
+  operation: string;
+  failure: ProviderFailure;
+  detail: string;
+  providerStatus?: number;
+  providerRequestId?: string;
+  /** Provider-specific error code (e.g. Moneyhub `code`, OAuth `error`). */
+  providerCode?: string;
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+export class ProviderError extends Error implements ProblemSource {
+  readonly provider: ProviderName;
+  readonly operation: string;
+  readonly failure: ProviderFailure;
+  readonly detail: string;
+  readonly providerStatus?: number;
+  readonly providerRequestId?: string;
+  readonly providerCode?: string;
+  readonly retryAfterSeconds?: number;
+
+  constructor(details: ProviderErrorDetails) {
+    super(`${details.provider} ${details.operation}: ${details.failure}${details.providerStatus ? ` (${details.providerStatus})` : ''}`, {
+      cause: details.cause,
+    });
+    this.name = 'ProviderError';
+    this.provider = details.provider;
+    this.operation = details.operation;
+    this.failure = details.failure;
+    this.detail = details.detail;
+    this.providerStatus = details.providerStatus;
+    this.providerRequestId = details.providerRequestId;
+    this.providerCode = details.providerCode;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+
+  get httpStatus(): number {
+    return httpStatusOf[this.failure];
+  }
+
+  get staleEligible(): boolean {
+    return staleEligible.has(this.failure);
+  }
+
+  toProblem(): Problem {
+    return {
+      type: problemType(`provider-${this.failure}`),
+      title: titleOf[this.failure],
+      status: this.httpStatus,
+      detail: this.detail,
+      provider: this.provider,
+      ...(this.providerStatus === undefined ? {} : { providerStatus: this.providerStatus }),
+      ...(this.providerRequestId === undefined ? {} : { providerRequestId: this.providerRequestId }),
+    };
+  }
+
+  problemHeaders(): Record<string, string> {
+    return this.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(this.retryAfterSeconds) };
+  }
+}
+
+export function isStaleEligible(error: unknown): boolean {
+  return error instanceof ProviderError && error.staleEligible;
+}
+
+/** What a provider answered with, for failures the transport does not classify by status alone. */
+export function failureForStatus(status: number): ProviderFailure {
+  if (status === 400) return ProviderFailure.badRequest;
+  if (status === 401 || status === 403) return ProviderFailure.credentialsRejected;
+  if (status === 404 || status === 410) return ProviderFailure.notFound;
+  if (status === 409) return ProviderFailure.conflict;
+  if (status === 422) return ProviderFailure.unprocessable;
+  if (status === 429) return ProviderFailure.rateLimited;
+  return ProviderFailure.unavailable;
+}

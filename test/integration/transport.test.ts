@@ -1,0 +1,166 @@
+// The shared provider transport against a real HTTP server on loopback (the simulator harness),
+// with faults injected per route.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { ProviderError, ProviderFailure } from '../../lib/providers/errors';
+import { type ProviderRequest, ProviderTransport } from '../../lib/providers/transport';
+import { type RunningSimulator, SimulatorControl, startSimulator } from '../../local/simulators/harness';
+
+let server: RunningSimulator;
+let control: SimulatorControl;
+const seenTraceIds: string[] = [];
+const waits: number[] = [];
+
+function transport(overrides: Partial<ConstructorParameters<typeof ProviderTransport>[0]> = {}) {
+  return new ProviderTransport({
+    provider: 'tink',
+    baseUrl: server.url,
+    traceHeader: 'X-Client-Trace-ID',
+    parseErrorBody: (text) => {
+      const body = JSON.parse(text) as { errorMessage?: string; errorCode?: string };
+      return { message: body.errorMessage, code: body.errorCode };
+    },
+    maxAttempts: 3,
+    attemptTimeoutMs: 2000,
+    retryBaseMs: 10,
+    retryAfterCapSeconds: 5,
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+    ...overrides,
+  });
+}
+
+const request = (overrides: Partial<ProviderRequest> = {}): ProviderRequest => ({
+  operation: 'getThing',
+  method: 'GET',
+  path: '/things/abc',
+  call: { requestId: 'trace-123', deadlineAtMs: Date.now() + 5000 },
+  retry: true,
+  ...overrides,
+});
+
+const thing = z.looseObject({ id: z.string() });
+
+async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+beforeAll(async () => {
+  server = await startSimulator({
+    name: 'transport-test',
+    errorBody: (_status, message) => ({ errorMessage: message, errorCode: 'test.error' }),
+    routes: [
+      {
+        method: 'GET',
+        pattern: '/things/:id',
+        handler: (req) => {
+          seenTraceIds.push(String(req.headers['x-client-trace-id']));
+          return { status: 200, body: { id: req.params.id, extra: 'kept' } };
+        },
+      },
+      { method: 'POST', pattern: '/things', handler: () => ({ status: 200, body: { id: 'created' } }) },
+    ],
+  });
+  control = new SimulatorControl(server.url);
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  await control.reset();
+  waits.length = 0;
+  seenTraceIds.length = 0;
+});
+
+describe('Class: ProviderTransport', () => {
+  it('parses the body with the schema, keeps unknown fields and sends our trace id', async () => {
+    const result = await transport().json(request(), thing);
+    expect(result).toEqual({ id: 'abc', extra: 'kept' });
+    expect(seenTraceIds).toEqual(['trace-123']);
+  });
+
+  it('retries a 503 with jittered exponential backoff and succeeds', async () => {
+    await control.injectFault('GET /things/:id', { kind: 'status', status: 503 }, 2);
+    const result = await transport().json(request(), thing);
+    expect(result.id).toBe('abc');
+    expect((await control.calls()).total).toBe(3);
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBeLessThanOrEqual(10);
+    expect(waits[1]).toBeLessThanOrEqual(20);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    await control.injectFault('GET /things/:id', { kind: 'rate-limit', retryAfterSeconds: 2 }, 1);
+    await transport().json(request(), thing);
+    expect(waits).toEqual([2000]);
+  });
+
+  it('answers 429 with the Retry-After when the wait exceeds the cap', async () => {
+    await control.injectFault('GET /things/:id', { kind: 'rate-limit', retryAfterSeconds: 60 });
+    const error = await failureOf(transport().json(request(), thing));
+    expect(error).toMatchObject({ failure: ProviderFailure.rateLimited, retryAfterSeconds: 60, httpStatus: 429 });
+    expect((await control.calls()).total).toBe(1);
+  });
+
+  it('retries a dropped connection for an idempotent call', async () => {
+    await control.injectFault('GET /things/:id', { kind: 'drop' }, 1);
+    await transport().json(request(), thing);
+    expect((await control.calls()).total).toBe(2);
+  });
+
+  it('never retries a call marked not retryable', async () => {
+    await control.injectFault('POST /things', { kind: 'drop' });
+    const error = await failureOf(transport().json(request({ method: 'POST', path: '/things', retry: false }), thing));
+    expect(error).toMatchObject({ failure: ProviderFailure.unavailable, httpStatus: 502 });
+    expect((await control.calls()).total).toBe(1);
+  });
+
+  it('gives up at the deadline when the provider hangs (504)', async () => {
+    await control.injectFault('GET /things/:id', { kind: 'hang' });
+    const startedMs = Date.now();
+    const error = await failureOf(
+      transport().json(request({ call: { requestId: 't', deadlineAtMs: startedMs + 300 } }), thing),
+    );
+    expect(error).toMatchObject({ failure: ProviderFailure.timeout, httpStatus: 504 });
+    expect(Date.now() - startedMs).toBeLessThan(1500);
+  });
+
+  it('treats malformed JSON and schema violations as provider faults (502)', async () => {
+    await control.injectFault('GET /things/:id', { kind: 'malformed' }, 1);
+    await control.injectFault('GET /things/:id', { kind: 'schema-violation', body: { id: 42 } }, 1);
+    const malformed = await failureOf(transport().json(request(), thing));
+    const violating = await failureOf(transport().json(request(), thing));
+    expect(malformed).toMatchObject({ failure: ProviderFailure.badResponse, httpStatus: 502 });
+    expect(violating.detail).toContain('id');
+    expect(violating.httpStatus).toBe(502);
+  });
+
+  it('maps 401/403 on our credentials to 502 without echoing the provider', async () => {
+    await control.injectFault('GET /things/:id', {
+      kind: 'status',
+      status: 401,
+      body: { errorMessage: 'token abc.def.ghi expired', errorCode: 'x' },
+    });
+    const error = await failureOf(transport().json(request(), thing));
+    expect(error.httpStatus).toBe(502);
+    expect(error.detail).not.toContain('abc.def.ghi');
+    expect(error.toProblem()).toMatchObject({ status: 502, provider: 'tink', providerStatus: 401 });
+    expect(error.providerRequestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("passes the provider's message through on 400 and does not retry it", async () => {
+    await control.injectFault('GET /things/:id', {
+      kind: 'status',
+      status: 400,
+      body: { errorMessage: 'market must be ISO 3166-1', errorCode: 'bad' },
+    });
+    const error = await failureOf(transport().json(request(), thing));
+    expect(error).toMatchObject({ failure: ProviderFailure.badRequest, httpStatus: 400, providerCode: 'bad' });
+    expect(error.detail).toContain('market must be ISO 3166-1');
+    expect((await control.calls()).total).toBe(1);
+  });
+});
