@@ -5,10 +5,12 @@ import * as z from 'zod';
 
 const seconds = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 const milliseconds = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+/** Unset and empty mean the same: serverless.yml writes '' for settings a stage does not use. */
 const optionalText = z
   .string()
   .optional()
   .transform((value) => (value === '' ? undefined : value));
+const optionalUrl = optionalText.pipe(z.url().optional());
 
 const coreSchema = z.object({
   STAGE: z.string().min(1).default('local'),
@@ -16,7 +18,7 @@ const coreSchema = z.object({
   AWS_REGION: z.string().min(1).default('eu-west-1'),
   CACHE_TABLE_NAME: z.string().min(3).max(255),
   /** Only for local DynamoDB (dynalite, DynamoDB Local); unset on AWS. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
+  DYNAMODB_ENDPOINT: optionalUrl,
   CACHE_STALE_WINDOW_SECONDS: seconds(600),
   CACHE_JITTER_RATIO: z.coerce.number().min(0).max(0.5).default(0.1),
   CACHE_TTL_TINK_CREDENTIALS_SECONDS: seconds(30),
