@@ -72,9 +72,12 @@ export class ProviderError extends Error implements ProblemSource {
   readonly retryAfterSeconds?: number;
 
   constructor(details: ProviderErrorDetails) {
-    super(`${details.provider} ${details.operation}: ${details.failure}${details.providerStatus ? ` (${details.providerStatus})` : ''}`, {
-      cause: details.cause,
-    });
+    super(
+      `${details.provider} ${details.operation}: ${details.failure}${details.providerStatus ? ` (${details.providerStatus})` : ''}`,
+      {
+        cause: details.cause,
+      },
+    );
     this.name = 'ProviderError';
     this.provider = details.provider;
     this.operation = details.operation;

@@ -3,7 +3,11 @@
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { ConfigError } from '../config';
 
-export async function resolveSecret(name: string, value: string | undefined, parameterName: string | undefined) {
+export async function resolveSecret(
+  name: string,
+  value: string | undefined,
+  parameterName: string | undefined,
+) {
   if (value) return value;
   if (!parameterName) throw new ConfigError(`Invalid configuration: ${name} is not set`);
   const secret = await getParameter(parameterName, { decrypt: true, maxAge: 900 });

@@ -45,7 +45,11 @@ export class TokenCache {
    * Runs `action` with a token; when the provider refuses the token (401 — revoked or expired early),
    * drops it and runs once more with a fresh one.
    */
-  async use<T>(key: string, mint: () => Promise<MintedToken>, action: (token: string) => Promise<T>): Promise<T> {
+  async use<T>(
+    key: string,
+    mint: () => Promise<MintedToken>,
+    action: (token: string) => Promise<T>,
+  ): Promise<T> {
     const token = await this.get(key, mint);
     try {
       return await action(token);

@@ -133,7 +133,11 @@ export class ProviderTransport {
     return this.parse(request, response, schema);
   }
 
-  parse<Schema extends z.ZodType>(request: ProviderRequest, response: ProviderResponse, schema: Schema): z.output<Schema> {
+  parse<Schema extends z.ZodType>(
+    request: ProviderRequest,
+    response: ProviderResponse,
+    schema: Schema,
+  ): z.output<Schema> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(response.text);
@@ -146,7 +150,12 @@ export class ProviderTransport {
         .slice(0, 3)
         .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
         .join('; ');
-      throw this.badResponse(request, response, `The provider's response did not match its schema (${where})`, result.error);
+      throw this.badResponse(
+        request,
+        response,
+        `The provider's response did not match its schema (${where})`,
+        result.error,
+      );
     }
     return result.data;
   }
@@ -172,7 +181,10 @@ export class ProviderTransport {
     return this.random() * this.options.retryBaseMs * 2 ** (attempt - 1);
   }
 
-  private async attempt(request: ProviderRequest, attempt: number): Promise<ProviderResponse | AttemptFailure> {
+  private async attempt(
+    request: ProviderRequest,
+    attempt: number,
+  ): Promise<ProviderResponse | AttemptFailure> {
     const startedMs = Date.now();
     const remainingMs = request.call.deadlineAtMs - startedMs;
     if (remainingMs <= 0) {
@@ -212,7 +224,10 @@ export class ProviderTransport {
       const text = await response.text();
       const durationMs = Date.now() - startedMs;
       const providerRequestId = response.headers.get('x-request-id') ?? undefined;
-      timingMetric('ProviderLatency', durationMs, { provider: this.options.provider, status: String(response.status) });
+      timingMetric('ProviderLatency', durationMs, {
+        provider: this.options.provider,
+        status: String(response.status),
+      });
       logger.info('Provider call', { ...logFields, status: response.status, durationMs, providerRequestId });
       if (response.ok || request.passStatuses?.includes(response.status)) {
         return { status: response.status, text, providerRequestId };
@@ -281,7 +296,8 @@ export class ProviderTransport {
       providerStatus: last.status,
       providerRequestId: last.providerRequestId,
       providerCode: last.providerCode,
-      retryAfterSeconds: last.failure === ProviderFailure.rateLimited ? (last.retryAfterSeconds ?? 1) : undefined,
+      retryAfterSeconds:
+        last.failure === ProviderFailure.rateLimited ? (last.retryAfterSeconds ?? 1) : undefined,
       cause: last.cause,
     });
   }

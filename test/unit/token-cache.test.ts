@@ -13,7 +13,9 @@ describe('Class: TokenCache', () => {
         return { accessToken: `token-${mints}`, expiresInSeconds: 1800 };
       };
 
-      const tokens = await Promise.all(Array.from({ length: 10 }, () => cache.get('client:user:create', mint)));
+      const tokens = await Promise.all(
+        Array.from({ length: 10 }, () => cache.get('client:user:create', mint)),
+      );
 
       expect(mints).toBe(1);
       expect(new Set(tokens)).toEqual(new Set(['token-1']));
