@@ -102,7 +102,11 @@ describe('Class: ProviderTransport', () => {
   it('answers 429 with the Retry-After when the wait exceeds the cap', async () => {
     await control.injectFault('GET /things/:id', { kind: 'rate-limit', retryAfterSeconds: 60 });
     const error = await failureOf(transport().json(request(), thing));
-    expect(error).toMatchObject({ failure: ProviderFailure.rateLimited, retryAfterSeconds: 60, httpStatus: 429 });
+    expect(error).toMatchObject({
+      failure: ProviderFailure.rateLimited,
+      retryAfterSeconds: 60,
+      httpStatus: 429,
+    });
     expect((await control.calls()).total).toBe(1);
   });
 
@@ -114,7 +118,9 @@ describe('Class: ProviderTransport', () => {
 
   it('never retries a call marked not retryable', async () => {
     await control.injectFault('POST /things', { kind: 'drop' });
-    const error = await failureOf(transport().json(request({ method: 'POST', path: '/things', retry: false }), thing));
+    const error = await failureOf(
+      transport().json(request({ method: 'POST', path: '/things', retry: false }), thing),
+    );
     expect(error).toMatchObject({ failure: ProviderFailure.unavailable, httpStatus: 502 });
     expect((await control.calls()).total).toBe(1);
   });
@@ -159,7 +165,11 @@ describe('Class: ProviderTransport', () => {
       body: { errorMessage: 'market must be ISO 3166-1', errorCode: 'bad' },
     });
     const error = await failureOf(transport().json(request(), thing));
-    expect(error).toMatchObject({ failure: ProviderFailure.badRequest, httpStatus: 400, providerCode: 'bad' });
+    expect(error).toMatchObject({
+      failure: ProviderFailure.badRequest,
+      httpStatus: 400,
+      providerCode: 'bad',
+    });
     expect(error.detail).toContain('market must be ISO 3166-1');
     expect((await control.calls()).total).toBe(1);
   });

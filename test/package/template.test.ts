@@ -49,7 +49,9 @@ beforeAll(() => {
     { cwd: root, encoding: 'utf8', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 240_000 },
   );
   if (result.status !== 0) throw new Error(`sls package failed:\n${result.stdout}\n${result.stderr}`);
-  template = JSON.parse(readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  template = JSON.parse(
+    readFileSync(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  );
 });
 
 afterAll(() => rmSync(packageDir, { recursive: true, force: true }));
@@ -70,7 +72,8 @@ describe('Packaged CloudFormation template', () => {
         if (!(name in schema.properties)) problems.push(`${logicalId}: unknown property ${name}`);
       }
       for (const [name, property] of Object.entries(schema.properties)) {
-        if (property.required && !(name in properties)) problems.push(`${logicalId}: missing required ${name}`);
+        if (property.required && !(name in properties))
+          problems.push(`${logicalId}: missing required ${name}`);
       }
     }
     expect(problems).toEqual([]);
@@ -99,12 +102,14 @@ describe('Packaged CloudFormation template', () => {
 
   it('allows DynamoDB actions only on the cache table, never a wildcard', () => {
     const statements = resourcesOfType('AWS::IAM::Role').flatMap(([, role]) =>
-      ((role.Properties?.Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]) ?? []).flatMap(
-        (policy) => policy.PolicyDocument.Statement,
-      ),
+      (
+        (role.Properties?.Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]) ?? []
+      ).flatMap((policy) => policy.PolicyDocument.Statement),
     );
     const dynamoStatements = statements.filter((statement) =>
-      ([] as string[]).concat(statement.Action as string | string[]).some((action) => action.startsWith('dynamodb:')),
+      ([] as string[])
+        .concat(statement.Action as string | string[])
+        .some((action) => action.startsWith('dynamodb:')),
     );
     expect(dynamoStatements.length).toBeGreaterThan(0);
     for (const statement of dynamoStatements) {
@@ -123,7 +128,9 @@ describe('Packaged CloudFormation template', () => {
     for (const [, fn] of functions) expect(fn.Properties?.Runtime).toBe(`nodejs${major}.x`);
     const zips = readdirSync(packageDir).filter((file) => file.endsWith('.zip'));
     expect(zips.length).toBe(functions.length);
-    const sizes = Object.fromEntries(zips.map((zip) => [zip, Math.round(statSync(path.join(packageDir, zip)).size / 1024)]));
+    const sizes = Object.fromEntries(
+      zips.map((zip) => [zip, Math.round(statSync(path.join(packageDir, zip)).size / 1024)]),
+    );
     console.log('Zipped function sizes (KiB):', sizes);
     for (const size of Object.values(sizes)) expect(size).toBeLessThan(1024);
   });
