@@ -103,7 +103,10 @@ interface CompiledRoute extends Route {
 }
 
 const idempotencyWindowMs = 24 * 60 * 60 * 1000;
+const notReplayed = new Set([401, 403, 429]);
 const maxBodyBytes = 1024 * 1024;
+// Seeding thousands of users in one control call needs more room than any provider request.
+const maxControlBodyBytes = 64 * 1024 * 1024;
 
 function compile(route: Route): CompiledRoute {
   const names: string[] = [];
@@ -134,13 +137,13 @@ function match(routes: CompiledRoute[], method: string, path: string) {
   return { route: undefined, params: {}, pathMatched };
 }
 
-function readBody(request: http.IncomingMessage): Promise<string> {
+function readBody(request: http.IncomingMessage, limitBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBodyBytes) {
+      if (size > limitBytes) {
         reject(new SimHttpError(413, 'Request body too large'));
         request.destroy();
         return;
@@ -263,8 +266,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     }
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const method = req.method ?? 'GET';
-    const rawBody = await readBody(req);
     const isControl = url.pathname.startsWith('/__control/');
+    const rawBody = await readBody(req, isControl ? maxControlBodyBytes : maxBodyBytes);
     const found = match(isControl ? controlRoutes : routes, method, url.pathname);
     const request: SimRequest = {
       method,
@@ -359,7 +362,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           console.error(`[${options.name} simulator]`, error);
         }
       }
-      if (replayKey && response.status < 500)
+      // Like Stripe: a request turned away before it acted (auth, rate limit) is not a result to
+      // replay, so a retry with a fresh token or after Retry-After can still go through.
+      if (replayKey && response.status < 500 && !notReplayed.has(response.status))
         idempotentResponses.set(replayKey, { at: Date.now(), response });
     }
     if (fault?.kind === 'drop-after-handling') {
