@@ -1,12 +1,10 @@
 // Starts what the integration lane talks to over loopback — a DynamoDB API (dynalite, or DynamoDB
-// Local when CACHE_BACKEND=dynamodb-local) with the cache table — and exports the settings the code
-// under test reads at cold start. Workers inherit the environment set here.
-import {
-  createCacheTable,
-  type LocalDynamoDb,
-  startDynalite,
-  startDynamoDbLocal,
-} from '../../local/dynamodb';
+// Local when CACHE_BACKEND=dynamodb-local) with the cache table, and both provider simulators — and
+// exports the settings the code under test reads at cold start. Workers inherit this environment.
+// Tests reach the simulators' control API at TINK_SIMULATOR_URL / MONEYHUB_SIMULATOR_URL.
+import { randomBytes } from 'node:crypto';
+import { createCacheTable, type LocalDynamoDb, startDynalite, startDynamoDbLocal } from '../../local/dynamodb';
+import { startTinkSimulator } from '../../local/simulators/tink';
 
 export default async function setup() {
   const backend = process.env.CACHE_BACKEND ?? 'dynalite';
@@ -16,6 +14,14 @@ export default async function setup() {
       : await startDynalite();
   const tableName = 'open-banking-users-test';
   await createCacheTable(dynamo.endpoint, tableName);
+
+  const tinkClientId = 'test-tink-client';
+  const tinkClientSecret = randomBytes(24).toString('base64url');
+  const tink = await startTinkSimulator({
+    clients: [{ clientId: tinkClientId, clientSecret: tinkClientSecret }],
+    refreshDurationMs: 300,
+    deleteSettleMs: 300,
+  });
 
   Object.assign(process.env, {
     STAGE: 'test',
@@ -27,9 +33,15 @@ export default async function setup() {
     AWS_SECRET_ACCESS_KEY: 'local',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    PROVIDER_RETRY_BASE_MS: '20',
+    TINK_BASE_URL: tink.url,
+    TINK_SIMULATOR_URL: tink.url,
+    TINK_CLIENT_ID: tinkClientId,
+    TINK_CLIENT_SECRET: tinkClientSecret,
   });
 
   return async () => {
+    await tink.close();
     await dynamo.close();
   };
 }
