@@ -5,14 +5,19 @@
 import { randomBytes } from 'node:crypto';
 import { createCacheTable, type LocalDynamoDb, startDynalite } from './dynamodb';
 import { type RunningOffline, startOffline } from './offline';
-import { generateClientKey } from './simulators/moneyhub/demo-data';
 import {
   buildDemoSeed as buildMoneyhubDemoSeed,
-  demoClientId as moneyhubDemoClientId,
   type MoneyhubSimulator,
+  demoClientId as moneyhubDemoClientId,
   startMoneyhubSimulator,
 } from './simulators/moneyhub';
-import { buildDemoSeed as buildTinkDemoSeed, demoClient as tinkDemoClient, startTinkSimulator, type TinkSimulator } from './simulators/tink';
+import { generateClientKey } from './simulators/moneyhub/demo-data';
+import {
+  buildDemoSeed as buildTinkDemoSeed,
+  startTinkSimulator,
+  type TinkSimulator,
+  demoClient as tinkDemoClient,
+} from './simulators/tink';
 
 export interface LocalStackOptions {
   dynamoPort?: number;

@@ -130,7 +130,12 @@ function match(routes: CompiledRoute[], method: string, path: string) {
     if (route.method !== method) continue;
     const params: Record<string, string> = {};
     route.names.forEach((name, index) => {
-      params[name] = decodeURIComponent(found[index + 1] ?? '');
+      const raw = found[index + 1] ?? '';
+      try {
+        params[name] = decodeURIComponent(raw);
+      } catch {
+        params[name] = raw; // malformed percent-encoding: the route answers for an unknown id
+      }
     });
     return { route, params, pathMatched };
   }

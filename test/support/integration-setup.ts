@@ -3,7 +3,14 @@
 // exports the settings the code under test reads at cold start. Workers inherit this environment.
 // Tests reach the simulators' control API at TINK_SIMULATOR_URL / MONEYHUB_SIMULATOR_URL.
 import { randomBytes } from 'node:crypto';
-import { createCacheTable, type LocalDynamoDb, startDynalite, startDynamoDbLocal } from '../../local/dynamodb';
+import {
+  createCacheTable,
+  type LocalDynamoDb,
+  startDynalite,
+  startDynamoDbLocal,
+} from '../../local/dynamodb';
+import { startMoneyhubSimulator } from '../../local/simulators/moneyhub';
+import { generateClientKey } from '../../local/simulators/moneyhub/demo-data';
 import { startTinkSimulator } from '../../local/simulators/tink';
 
 export default async function setup() {
@@ -23,6 +30,20 @@ export default async function setup() {
     deleteSettleMs: 300,
   });
 
+  // Moneyhub: a private_key_jwt client whose key pair is generated now and exists only in memory.
+  const moneyhubClientId = 'test-moneyhub-client';
+  const moneyhubKey = await generateClientKey('RS256');
+  const moneyhub = await startMoneyhubSimulator({
+    clients: [
+      {
+        clientId: moneyhubClientId,
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: moneyhubKey.publicJwks,
+        signingAlg: moneyhubKey.alg,
+      },
+    ],
+  });
+
   Object.assign(process.env, {
     STAGE: 'test',
     CACHE_BACKEND: dynamo.kind,
@@ -38,9 +59,16 @@ export default async function setup() {
     TINK_SIMULATOR_URL: tink.url,
     TINK_CLIENT_ID: tinkClientId,
     TINK_CLIENT_SECRET: tinkClientSecret,
+    MONEYHUB_IDENTITY_URL: moneyhub.url,
+    MONEYHUB_DATA_API_URL: `${moneyhub.url}/v3`,
+    MONEYHUB_SIMULATOR_URL: moneyhub.url,
+    MONEYHUB_CLIENT_ID: moneyhubClientId,
+    MONEYHUB_AUTH_METHOD: 'private_key_jwt',
+    MONEYHUB_PRIVATE_JWK: JSON.stringify(moneyhubKey.privateJwk),
   });
 
   return async () => {
+    await moneyhub.close();
     await tink.close();
     await dynamo.close();
   };

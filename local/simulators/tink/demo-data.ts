@@ -2,10 +2,9 @@
 // example requests work as printed, timestamps relative to start-up so the data looks current.
 import type { TinkSeed } from './control';
 
-/** The local stack's Tink app. Obviously not a secret: the simulator only runs on loopback. */
+/** The local stack's Tink app. Its client secret is generated at every start (local/stack.ts). */
 export const demoClient = {
   clientId: 'local-tink-client',
-  clientSecret: 'local-tink-client-not-a-secret',
 } as const;
 
 export const demoUserIds = {
@@ -120,7 +119,7 @@ export function buildDemoSeed(nowMs: number = Date.now()): TinkSeed {
 
 /** For the README and the start script's banner. */
 export const demoDataDescription = [
-  `Tink app: client_id ${demoClient.clientId} / client_secret ${demoClient.clientSecret} (local only)`,
+  `Tink app: client_id ${demoClient.clientId} (client secret generated at start, kept in memory)`,
   `alice  ${demoUserIds.alice} (external demo-alice, SE):`,
   `  ${demoCredentialIds.aliceBank} UPDATED (refresh -> UPDATED)`,
   `  ${demoCredentialIds.aliceBankId} AWAITING_MOBILE_BANKID_AUTHENTICATION (needs the user)`,
