@@ -30,6 +30,8 @@ export interface RouteInput<Path, Query, Body> {
   /** The caller sent `Cache-Control: no-cache`: skip the cache read and refill it. */
   noCache: boolean;
   headers: Record<string, string | undefined>;
+  /** The request path as received, e.g. `/tink/users/abc/enrollment`. */
+  rawPath: string;
 }
 
 export interface RouteContract<Path, Query, Body> {
@@ -159,6 +161,7 @@ export function createHandler<Path = undefined, Query = undefined, Body = undefi
         call: callContextFrom(context),
         noCache: wantsNoCache(headers),
         headers,
+        rawPath: event.rawPath ?? '',
       });
       return {
         ...result,

@@ -23,12 +23,16 @@ function idSchema(label: string, pattern: RegExp, example: string) {
   );
 }
 
+const safeToken = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
 /** Tink user and credential ids (32 hex characters in Tink's examples; kept open to any safe token). */
-export const tinkId = (label: string) =>
-  idSchema(label, /^[A-Za-z0-9][A-Za-z0-9_-]*$/, '6e68cc6287704273984567b3300c5822');
+export const tinkId = (label: string) => idSchema(label, safeToken, '6e68cc6287704273984567b3300c5822');
 
 /** A Moneyhub user id (24 hex characters). */
-export const moneyhubUserId = idSchema('userId', /^[A-Za-z0-9][A-Za-z0-9_-]*$/, '328278302947678c0fc37f54');
+export const moneyhubUserId = idSchema('userId', safeToken, '328278302947678c0fc37f54');
+
+/** A user id of either provider, where one route serves both. */
+export const providerUserId = idSchema('userId', safeToken, '328278302947678c0fc37f54');
 
 /** A Moneyhub connection id: `<bank id>:<uuid>`; the `:` is kept, nothing else outside [A-Za-z0-9_-]. */
 export const moneyhubConnectionId = idSchema(

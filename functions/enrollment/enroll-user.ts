@@ -1,0 +1,14 @@
+import { createHandler } from '../../lib/http/handler';
+import { jsonResponse } from '../../lib/http/responses';
+import { enrollmentRegistry } from '../../lib/registry';
+import { enrollmentPath, providerOf } from './enrollment-route';
+
+export const handler = createHandler({
+  operation: 'enrollment.enroll',
+  path: enrollmentPath,
+  run: async ({ path, rawPath }) => {
+    const provider = providerOf(rawPath);
+    await enrollmentRegistry().enroll(provider, path.userId);
+    return jsonResponse(200, { provider, userId: path.userId, enrolled: true });
+  },
+});
