@@ -57,6 +57,22 @@ export interface ProviderResponse {
   providerRequestId?: string;
 }
 
+/**
+ * Paces every provider HTTP request of the process (the scheduled sweep installs one to keep to its
+ * configured rate and concurrency); told about 429s so it can hold everyone back.
+ */
+export interface RequestGate {
+  run<T>(task: () => Promise<T>): Promise<T>;
+  rateLimited(retryAfterMs: number): void;
+}
+
+let requestGate: RequestGate | undefined;
+
+/** Installs (or, with undefined, removes) the process-wide request gate. */
+export function setProviderRequestGate(gate: RequestGate | undefined) {
+  requestGate = gate;
+}
+
 const retryableStatuses = new Set([429, 502, 503, 504]);
 const maxErrorDetailLength = 300;
 
@@ -116,9 +132,13 @@ export class ProviderTransport {
     const maxAttempts = request.retry ? this.options.maxAttempts : 1;
     let last: AttemptFailureDetails | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const outcome = await this.attempt(request, attempt);
+      const gate = requestGate;
+      const outcome = gate
+        ? await gate.run(() => this.attempt(request, attempt))
+        : await this.attempt(request, attempt);
       if (!(outcome instanceof AttemptFailure)) return outcome;
       last = outcome.details;
+      if (last.status === 429) gate?.rateLimited((last.retryAfterSeconds ?? 1) * 1000);
       if (!last.retryable || attempt === maxAttempts) break;
       const waitMs = this.backoffMs(attempt, last.retryAfterSeconds);
       if (waitMs === undefined || Date.now() + waitMs >= request.call.deadlineAtMs) break;
