@@ -1,0 +1,47 @@
+// Where the scheduled sweep stopped: the shard and the last registry key it finished. The next run
+// continues from there; a finished pass starts again at shard 0.
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+
+export interface SweepCursor {
+  shard: number;
+  /** Registry sort key of the last user finished in `shard`; absent at the start of the shard. */
+  after?: string;
+  /** How many full passes over the registry have completed. */
+  passes: number;
+}
+
+const cursorKey = { pk: 'sweep', sk: 'cursor' };
+
+export class CursorStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async load(): Promise<SweepCursor> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: cursorKey, ConsistentRead: true }),
+    );
+    const item = result.Item;
+    return {
+      shard: typeof item?.shard === 'number' ? item.shard : 0,
+      after: typeof item?.after === 'string' ? item.after : undefined,
+      passes: typeof item?.passes === 'number' ? item.passes : 0,
+    };
+  }
+
+  async save(cursor: SweepCursor, nowMs = Date.now()): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...cursorKey,
+          shard: cursor.shard,
+          after: cursor.after,
+          passes: cursor.passes,
+          savedAtMs: nowMs,
+        },
+      }),
+    );
+  }
+}
