@@ -10,6 +10,10 @@ export function createDynamoDocumentClient(options: { endpoint?: string; region:
   const client = new DynamoDBClient({
     region: options.region,
     endpoint: options.endpoint,
+    // A local DynamoDB (dynalite, DynamoDB Local) accepts any credentials; AWS uses the role's.
+    ...(options.endpoint && !process.env.AWS_ACCESS_KEY_ID
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 500, requestTimeout: 1500 },
   });
