@@ -61,6 +61,34 @@ const moneyhubSchema = z.object({
   MONEYHUB_DELETE_CONNECTION_PATH: z.enum(['singular', 'plural']).default('singular'),
 });
 
+const sweepSchema = z.object({
+  /** Provider requests per second for one sweep run (every HTTP request, token calls included). */
+  SWEEP_RATE_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
+  /** Provider requests in flight at once. */
+  SWEEP_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /** Users visited at once. */
+  SWEEP_USER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /** How long a refresh or sync lease is held (covers an at-least-once duplicate run). */
+  SWEEP_LEASE_SECONDS: seconds(900),
+  /** Stop starting new work this long before the Lambda's deadline. */
+  SWEEP_SAFETY_MARGIN_MS: milliseconds(5000),
+  /** A settled Tink credential is due when `updated` is older than this. */
+  SWEEP_TINK_REFRESH_AFTER_SECONDS: seconds(6 * 60 * 60),
+  /** An `ok` Moneyhub connection is due for a sync when `lastUpdated` is older than this. */
+  SWEEP_MONEYHUB_SYNC_AFTER_SECONDS: seconds(6 * 60 * 60),
+  /** Which providers the sweep visits. */
+  SWEEP_PROVIDERS: z
+    .string()
+    .default('tink,moneyhub')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['tink', 'moneyhub']))),
+});
+
 export class ConfigError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -111,6 +139,9 @@ export const moneyhubConfig = memoize(() => {
   return env;
 });
 
+export const sweepConfig = memoize(() => parseSection('sweep', sweepSchema));
+
 export type CoreConfig = ReturnType<typeof coreConfig>;
 export type TinkConfig = ReturnType<typeof tinkConfig>;
 export type MoneyhubConfig = ReturnType<typeof moneyhubConfig>;
+export type SweepConfig = ReturnType<typeof sweepConfig>;
