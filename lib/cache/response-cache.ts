@@ -66,7 +66,8 @@ export class ResponseCache {
   private readonly random: () => number;
 
   constructor(private readonly options: ResponseCacheOptions) {
-    this.now = options.now ?? Date.now;
+    // The clock is read at call time, so a test clock installed after construction is seen.
+    this.now = options.now ?? (() => Date.now());
     this.random = options.random ?? Math.random;
   }
 

@@ -40,6 +40,11 @@ export interface RouteContract<Path, Query, Body> {
   path?: z.ZodType<Path>;
   query?: z.ZodType<Query>;
   body?: z.ZodType<Body>;
+  /**
+   * The request or response carries a credential (an authorization code, a token): the event is
+   * never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
+   */
+  sensitive?: boolean;
   run: (input: RouteInput<Path, Query, Body>) => Promise<HttpResult>;
 }
 
@@ -111,12 +116,31 @@ function internalProblem(): Problem {
   };
 }
 
+/** Middy answers in our place just before the Lambda times out (provider deadlines keep this rare). */
+function isInvocationTimeout(error: unknown): boolean {
+  const cause = (error as { cause?: { package?: unknown } } | undefined)?.cause;
+  return (error as Error | undefined)?.name === 'TimeoutError' && cause?.package === '@middy/core';
+}
+
+function timeoutProblem(): Problem {
+  return {
+    type: problemType('timeout'),
+    title: 'The request ran out of time',
+    status: 504,
+    detail: 'The request could not be completed before the function timed out. Retry it.',
+  };
+}
+
 function problemHandler(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context> {
   return {
     onError: (request) => {
       const error = request.error;
       const known = isProblemSource(error);
-      const problem = known ? error.toProblem() : internalProblem();
+      const problem = known
+        ? error.toProblem()
+        : isInvocationTimeout(error)
+          ? timeoutProblem()
+          : internalProblem();
       if (problem.status >= 500) logger.error('Request failed', { problem, error });
       else logger.info('Request rejected', { problem });
       request.response = {
@@ -143,7 +167,7 @@ export function createHandler<Path = undefined, Query = undefined, Body = undefi
   contract: RouteContract<Path, Query, Body>,
 ) {
   return middy<HttpEvent, HttpResult, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true, ...(contract.sensitive ? { logEvent: false } : {}) }))
     .use(logMetrics(metrics))
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())

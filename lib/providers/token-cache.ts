@@ -27,7 +27,8 @@ export class TokenCache {
 
   constructor(options: TokenCacheOptions = {}) {
     this.skewSeconds = options.skewSeconds ?? 60;
-    this.now = options.now ?? Date.now;
+    // The clock is read at call time, so a test clock installed after construction is seen.
+    this.now = options.now ?? (() => Date.now());
   }
 
   async get(key: string, mint: () => Promise<MintedToken>): Promise<string> {

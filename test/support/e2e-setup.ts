@@ -7,7 +7,9 @@ export default async function setup() {
   const httpPort = Number(process.env.E2E_HTTP_PORT ?? 3300);
   const stack = await startLocalStack({
     seedDemo: true,
-    tableName: 'open-banking-users-e2e',
+    // The name serverless.yml gives the table on stage `local`: its provider.environment sets
+    // CACHE_TABLE_NAME for the handlers, over the stack's environment. This dynalite is the lane's own.
+    tableName: 'open-banking-users-local-cache',
     offline: { httpPort, lambdaPort: httpPort + 2 },
     env: { POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' },
   });

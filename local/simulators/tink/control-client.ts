@@ -59,6 +59,10 @@ export class TinkSimulatorControl extends SimulatorControl {
   }> {
     return (await this.send('GET', '/tokens')) as Awaited<ReturnType<TinkSimulatorControl['tokens']>>;
   }
+  /** The access tokens and authorization codes issued lately, to prove none of them leaked. */
+  async issuedValues(): Promise<string[]> {
+    return ((await this.send('GET', '/tokens/issued-values')) as { values: string[] }).values;
+  }
   /** Every (or every client/user) token answers 401 from now on. */
   async expireTokens(kind?: TokenKind): Promise<number> {
     return ((await this.send('POST', '/tokens/expire', kind ? { kind } : {})) as { expired: number }).expired;

@@ -161,6 +161,11 @@ export function tinkControlRoutes(state: TinkState): Route[] {
     },
     { method: 'GET', pattern: '/tokens', handler: () => ({ status: 200, body: state.tokenStats() }) },
     {
+      method: 'GET',
+      pattern: '/tokens/issued-values',
+      handler: () => ({ status: 200, body: { values: state.recentlyIssuedValues() } }),
+    },
+    {
       method: 'POST',
       pattern: '/tokens/expire',
       handler: (request) => {

@@ -271,6 +271,7 @@ const localePattern = /^[a-z]{2}_[A-Z]{2}$/;
 const retentionClasses = new Set(['permanent', 'temporary']);
 const hex32 = () => randomBytes(16).toString('hex');
 const dayMs = 24 * 60 * 60 * 1000;
+const maxRememberedValues = 10_000;
 
 function secretsMatch(given: string, expected: string) {
   const a = Buffer.from(given);
@@ -295,6 +296,8 @@ export class TinkState {
   private readonly codes = new Map<string, CodeRecord>();
   private readonly refreshCounts = new Map<string, number>();
   private readonly tokensIssued = { client_credentials: 0, authorization_code: 0 };
+  /** The latest token and code values issued (kept across resets), for leak checks in tests. */
+  private readonly issuedValues: string[] = [];
   private mintsSincePrune = 0;
 
   constructor(
@@ -388,6 +391,7 @@ export class TinkState {
   ) {
     this.pruneTokensNowAndThen();
     const accessToken = randomBytes(32).toString('base64url');
+    this.remember(accessToken);
     this.tokens.set(accessToken, { kind, clientId, scopes, userId, expiresAtMs: this.now() + ttlS * 1000 });
     if (userId) {
       const owned = this.tokensByUser.get(userId) ?? new Set<string>();
@@ -395,6 +399,16 @@ export class TinkState {
       this.tokensByUser.set(userId, owned);
     }
     return { accessToken, expiresIn: ttlS, scopes };
+  }
+
+  private remember(secret: string) {
+    this.issuedValues.push(secret);
+    if (this.issuedValues.length > maxRememberedValues) this.issuedValues.shift();
+  }
+
+  /** Every access token and authorization code issued lately (up to 10 000), resets included. */
+  recentlyIssuedValues(): string[] {
+    return [...this.issuedValues];
   }
 
   // Load runs mint many tokens; drop the expired ones from time to time so memory stays flat.
@@ -454,6 +468,7 @@ export class TinkState {
     if (userId === undefined || !this.users.has(userId))
       throw new SimHttpError(404, 'User not found', { errorCode: TinkErrorCode.userNotFound });
     const code = hex32();
+    this.remember(code);
     this.codes.set(code, {
       clientId,
       userId,

@@ -1,0 +1,16 @@
+import { createHandler } from '../../lib/http/handler';
+import { emptyResponse } from '../../lib/http/responses';
+import { tinkUsers } from '../../lib/providers/tink';
+import { noQuery, tinkCredentialPath } from '../../lib/providers/tink/requests';
+
+const tink = tinkUsers();
+
+export const handler = createHandler({
+  operation: 'tink.deleteCredential',
+  path: tinkCredentialPath,
+  query: noQuery,
+  run: async ({ path, call }) => {
+    await tink.deleteCredential(call, path.userId, path.credentialId);
+    return emptyResponse(204);
+  },
+});

@@ -1,0 +1,14 @@
+import { createHandler } from '../../lib/http/handler';
+import { cachedJsonResponse } from '../../lib/http/responses';
+import { tinkUsers } from '../../lib/providers/tink';
+import { noQuery, tinkUserPath } from '../../lib/providers/tink/requests';
+
+const tink = tinkUsers();
+
+export const handler = createHandler({
+  operation: 'tink.listCredentials',
+  path: tinkUserPath,
+  query: noQuery,
+  run: async ({ path, call, noCache }) =>
+    cachedJsonResponse(await tink.listCredentials(call, path.userId, { noCache })),
+});

@@ -1,0 +1,197 @@
+// What the Tink handlers call: each operation of DESIGN's route table with its cache rule. Reads go
+// through the response cache (per user scope, shorter freshness while a refresh is under way, stale
+// entries on provider failure); mutations invalidate the user after the provider succeeded, and
+// the invalidation is awaited before the caller hears 2xx. The client below knows no cache.
+import { type CacheReadResult, type ResponseCache, responseCache } from '../../cache';
+import type { CallContext } from '../../call-context';
+import { coreConfig, tinkConfig } from '../../config';
+import { countMetric, logger } from '../../observability';
+import { type EnrollmentRegistry, enrollmentRegistry } from '../../registry';
+import { isStaleEligible, ProviderError, ProviderFailure } from '../errors';
+import { userCacheScope } from '../user-scope';
+import {
+  type TinkAuthorizationInput,
+  TinkClient,
+  type TinkCreateUserInput,
+  type TinkRefreshOptions,
+} from './client';
+import { inProgressStatuses, type TinkCredential, type TinkCredentialList } from './schemas';
+
+export interface TinkUser {
+  userId: string;
+  externalUserId: string | null;
+}
+
+/** A user access token as this API returns it (camelCase; Tink's own field names are snake_case). */
+export interface TinkUserAccessToken {
+  accessToken: string;
+  tokenType: string;
+  expiresIn: number;
+  scope?: string;
+  idHint?: string;
+}
+
+export interface TinkUsersOptions {
+  client: TinkClient;
+  cache: ResponseCache;
+  registry: EnrollmentRegistry;
+  credentialsFreshSeconds: number;
+  /** Freshness while any credential is CREATED, AUTHENTICATING or UPDATING. */
+  inProgressFreshSeconds: number;
+}
+
+export interface ReadOptions {
+  /** The caller sent `Cache-Control: no-cache`: skip the cached entry and refill it. */
+  noCache?: boolean;
+}
+
+const scopeOf = (userId: string) => userCacheScope('tink', userId);
+
+export class TinkUsers {
+  constructor(private readonly options: TinkUsersOptions) {}
+
+  get client(): TinkClient {
+    return this.options.client;
+  }
+
+  /** Creates the user at Tink and enrols it for scheduled refresh (a failed enrolment is reported, not fatal). */
+  async createUser(call: CallContext, input: TinkCreateUserInput): Promise<TinkUser> {
+    const created = await this.options.client.createUser(call, input);
+    const user = { userId: created.user_id, externalUserId: created.external_user_id ?? null };
+    try {
+      await this.options.registry.enroll('tink', user.userId);
+    } catch (error) {
+      countMetric('EnrollmentFailed', { provider: 'tink' });
+      logger.error('The Tink user was created but could not be enrolled for scheduled refresh', {
+        userId: user.userId,
+        error,
+      });
+    }
+    return user;
+  }
+
+  async createAuthorization(call: CallContext, input: TinkAuthorizationInput): Promise<{ code: string }> {
+    return { code: await this.options.client.createAuthorization(call, input) };
+  }
+
+  async exchangeCode(call: CallContext, code: string): Promise<TinkUserAccessToken> {
+    const token = await this.options.client.exchangeCode(call, code);
+    return {
+      accessToken: token.access_token,
+      tokenType: token.token_type,
+      expiresIn: token.expires_in,
+      ...(token.scope === undefined ? {} : { scope: token.scope }),
+      ...(token.id_hint === undefined ? {} : { idHint: token.id_hint }),
+    };
+  }
+
+  listCredentials(
+    call: CallContext,
+    userId: string,
+    options: ReadOptions = {},
+  ): Promise<CacheReadResult<TinkCredentialList>> {
+    return this.options.cache.read({
+      scope: scopeOf(userId),
+      resource: 'credentials',
+      freshSeconds: (list) => this.freshSecondsFor(list.credentials),
+      load: () => this.options.client.listCredentials(call, userId),
+      bypass: options.noCache,
+      serveStaleOn: isStaleEligible,
+    });
+  }
+
+  getCredential(
+    call: CallContext,
+    userId: string,
+    credentialId: string,
+    options: ReadOptions = {},
+  ): Promise<CacheReadResult<TinkCredential>> {
+    return this.options.cache.read({
+      scope: scopeOf(userId),
+      resource: `credentials/${credentialId}`,
+      freshSeconds: (credential) => this.freshSecondsFor([credential]),
+      load: () => this.options.client.getCredential(call, userId, credentialId),
+      bypass: options.noCache,
+      serveStaleOn: isStaleEligible,
+    });
+  }
+
+  async deleteCredential(call: CallContext, userId: string, credentialId: string): Promise<void> {
+    await this.options.client.deleteCredential(call, userId, credentialId);
+    await this.options.cache.invalidate(scopeOf(userId));
+  }
+
+  async refreshCredential(
+    call: CallContext,
+    userId: string,
+    credentialId: string,
+    options: TinkRefreshOptions = {},
+  ): Promise<void> {
+    await this.options.client.refreshCredential(call, userId, credentialId, options);
+    await this.options.cache.invalidate(scopeOf(userId));
+  }
+
+  /** Deletes the user at Tink, then its tokens, its cached data and its enrolment. */
+  async deleteUser(call: CallContext, userId: string): Promise<void> {
+    try {
+      await this.options.client.deleteUser(call, userId);
+    } catch (error) {
+      // Already gone at Tink: what we hold about the user goes too, and the caller still hears 404.
+      if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) {
+        await this.forget(userId);
+      }
+      throw error;
+    }
+    await this.forget(userId);
+  }
+
+  private async forget(userId: string) {
+    this.options.client.forgetUser(userId);
+    await this.options.cache.purge(scopeOf(userId));
+    try {
+      await this.options.registry.unenroll('tink', userId);
+    } catch (error) {
+      // The sweep finds the user gone at Tink and skips it; the deletion itself succeeded.
+      countMetric('UnenrollmentFailed', { provider: 'tink' });
+      logger.error('The Tink user was deleted but could not be un-enrolled', { userId, error });
+    }
+  }
+
+  private freshSecondsFor(credentials: TinkCredential[]): number {
+    const inProgress = credentials.some((credential) => inProgressStatuses.has(credential.status));
+    return inProgress ? this.options.inProgressFreshSeconds : this.options.credentialsFreshSeconds;
+  }
+}
+
+let client: TinkClient | undefined;
+let users: TinkUsers | undefined;
+
+/** The process's Tink client (one token cache for every caller in the process). */
+export function tinkClient(): TinkClient {
+  client ??= new TinkClient({ tink: tinkConfig(), core: coreConfig() });
+  return client;
+}
+
+/** The process's Tink operations with their cache rules, built from configuration on first use. */
+export function tinkUsers(): TinkUsers {
+  if (!users) {
+    const core = coreConfig();
+    users = new TinkUsers({
+      client: tinkClient(),
+      cache: responseCache(),
+      registry: enrollmentRegistry(),
+      credentialsFreshSeconds: core.CACHE_TTL_TINK_CREDENTIALS_SECONDS,
+      inProgressFreshSeconds: core.CACHE_TTL_TINK_CREDENTIALS_IN_PROGRESS_SECONDS,
+    });
+  }
+  return users;
+}
+
+export type {
+  TinkAuthorizationInput,
+  TinkCreateUserInput,
+  TinkRefreshOptions,
+} from './client';
+export { parseTinkErrorBody, TinkClient } from './client';
+export type { TinkCredential, TinkCredentialList, TinkScope } from './schemas';
+export { inProgressStatuses, tinkScopes } from './schemas';

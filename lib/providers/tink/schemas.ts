@@ -1,0 +1,71 @@
+// Tink's responses as contracts/tink.md describes them. Loose objects: a field Tink adds tomorrow is
+// kept and passed through, never a failure; a field we rely on that is missing or mistyped is.
+import * as z from 'zod';
+
+/**
+ * Tink scopes a user's authorization may carry (Tink's list is longer; an unknown one is refused
+ * before any call). App-only scopes (`authorization:grant`, `user:create`) are not among them.
+ */
+export const tinkScopes = [
+  'accounts:read',
+  'accounts:write',
+  'authorization:read',
+  'balances:read',
+  'credentials:read',
+  'credentials:refresh',
+  'credentials:write',
+  'identity:read',
+  'investments:read',
+  'payment:read',
+  'payment:write',
+  'provider-consents:read',
+  'providers:read',
+  'statistics:read',
+  'transactions:read',
+  'transfer:read',
+  'transfer:execute',
+  'user:delete',
+  'user:read',
+  'user:web_hooks',
+] as const;
+export type TinkScope = (typeof tinkScopes)[number];
+
+/** Credential statuses during which a refresh is under way (the cache keeps them briefly). */
+export const inProgressStatuses: ReadonlySet<string> = new Set(['CREATED', 'AUTHENTICATING', 'UPDATING']);
+
+const epochMs = z.number().int().nonnegative();
+
+export const tinkTokenResponse = z.looseObject({
+  access_token: z.string().min(1),
+  token_type: z.string().min(1),
+  expires_in: z.number().positive(),
+  scope: z.string().optional(),
+  id_hint: z.string().optional(),
+});
+export type TinkTokenResponse = z.output<typeof tinkTokenResponse>;
+
+export const tinkCreatedUser = z.looseObject({
+  user_id: z.string().min(1),
+  external_user_id: z.string().nullable().optional(),
+});
+export type TinkCreatedUser = z.output<typeof tinkCreatedUser>;
+
+export const tinkAuthorizationCode = z.looseObject({ code: z.string().min(1) });
+
+export const tinkCredential = z.looseObject({
+  id: z.string().min(1),
+  status: z.string().min(1),
+  providerName: z.string().optional(),
+  type: z.string().optional(),
+  statusPayload: z.string().nullable().optional(),
+  statusUpdated: epochMs.nullable().optional(),
+  updated: epochMs.nullable().optional(),
+  fields: z.record(z.string(), z.unknown()).nullable().optional(),
+  supplementalInformation: z.string().nullable().optional(),
+  sessionExpiryDate: epochMs.nullable().optional(),
+  userId: z.string().optional(),
+});
+export type TinkCredential = z.output<typeof tinkCredential>;
+
+export const tinkCredentialList = z.looseObject({ credentials: z.array(tinkCredential) });
+export type TinkCredentialList = z.output<typeof tinkCredentialList>;
