@@ -59,6 +59,11 @@ const moneyhubSchema = z.object({
   MONEYHUB_CLIENT_SECRET: optionalText,
   MONEYHUB_CLIENT_SECRET_PARAMETER: optionalText,
   MONEYHUB_DELETE_CONNECTION_PATH: z.enum(['singular', 'plural']).default('singular'),
+  /**
+   * The scope family the connection and sync routes ask for first (`connection:*` or `user:*`);
+   * the other is the fallback when the token server or the route refuses the first.
+   */
+  MONEYHUB_CONNECTION_SCOPE_FAMILY: z.enum(['connection', 'user']).default('connection'),
 });
 
 const sweepSchema = z.object({

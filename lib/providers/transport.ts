@@ -40,6 +40,11 @@ export interface ProviderRequest {
   query?: Record<string, string | string[] | undefined>;
   headers?: Record<string, string>;
   body?: RequestBody;
+  /**
+   * Builds the body anew for every attempt, instead of `body`: for a body that must not be sent
+   * twice, such as a client assertion whose `jti` the provider accepts only once.
+   */
+  bodyForAttempt?: () => RequestBody | Promise<RequestBody>;
   call: CallContext;
   /**
    * Whether a failed attempt may be repeated: true for GET/DELETE; for a POST only with an
@@ -220,7 +225,9 @@ export class ProviderTransport {
       if (value === undefined) continue;
       for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, item);
     }
-    const { contentType, payload } = encodeBody(request.body);
+    const { contentType, payload } = encodeBody(
+      request.bodyForAttempt ? await request.bodyForAttempt() : request.body,
+    );
     const headers: Record<string, string> = { Accept: 'application/json', ...request.headers };
     if (contentType) headers['Content-Type'] = contentType;
     if (this.options.traceHeader) headers[this.options.traceHeader] = request.call.requestId;
@@ -252,16 +259,12 @@ export class ProviderTransport {
       if (response.ok || request.passStatuses?.includes(response.status)) {
         return { status: response.status, text, providerRequestId };
       }
-      const errorBody = this.safeParseErrorBody(text);
-      return new AttemptFailure({
-        failure: failureForStatus(response.status),
-        detail: this.describe(response.status, errorBody),
-        retryable: retryableStatuses.has(response.status),
-        status: response.status,
-        providerRequestId: providerRequestId ?? errorBody.requestId,
-        providerCode: errorBody.code,
-        retryAfterSeconds: parseRetryAfterSeconds(response.headers.get('retry-after'), Date.now()),
-      });
+      return new AttemptFailure(
+        this.failureOf(
+          { status: response.status, text, providerRequestId },
+          response.headers.get('retry-after'),
+        ),
+      );
     } catch (error) {
       const durationMs = Date.now() - startedMs;
       const timedOut = (error as Error)?.name === 'TimeoutError' || (error as Error)?.name === 'AbortError';
@@ -287,6 +290,27 @@ export class ProviderTransport {
         cause: error,
       });
     }
+  }
+
+  /**
+   * The error the transport would have thrown for a response the caller let through with
+   * `passStatuses` and then decided not to handle after all (e.g. a fallback that also failed).
+   */
+  errorFor(request: ProviderRequest, response: ProviderResponse): ProviderError {
+    return this.toError(request, this.failureOf(response, null));
+  }
+
+  private failureOf(response: ProviderResponse, retryAfter: string | null): AttemptFailureDetails {
+    const errorBody = this.safeParseErrorBody(response.text);
+    return {
+      failure: failureForStatus(response.status),
+      detail: this.describe(response.status, errorBody),
+      retryable: retryableStatuses.has(response.status),
+      status: response.status,
+      providerRequestId: response.providerRequestId ?? errorBody.requestId,
+      providerCode: errorBody.code,
+      retryAfterSeconds: parseRetryAfterSeconds(retryAfter, Date.now()),
+    };
   }
 
   private safeParseErrorBody(text: string): ProviderErrorBody {

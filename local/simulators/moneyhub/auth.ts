@@ -99,6 +99,7 @@ async function authenticateWithAssertion(
   if (form.get('client_assertion_type') !== clientAssertionType)
     throw invalidClient(`client_assertion_type must be ${clientAssertionType}`);
   const assertion = form.get('client_assertion') ?? '';
+  if (assertion !== '') state.rememberValue(assertion);
   let header: ReturnType<typeof decodeProtectedHeader>;
   let unverifiedIssuer: unknown;
   try {

@@ -333,6 +333,11 @@ export function moneyhubControlRoutes(state: MoneyhubState): Route[] {
       },
     },
     {
+      method: 'GET',
+      pattern: '/tokens/issued-values',
+      handler: () => ({ status: 200, body: { values: state.recentlyIssuedValues() } }),
+    },
+    {
       method: 'POST',
       pattern: '/tokens/expire',
       handler: () => {
@@ -388,5 +393,9 @@ export class MoneyhubSimulatorControl extends SimulatorControl {
   }
   expireTokens() {
     return this.send('POST', '/tokens/expire');
+  }
+  /** The access tokens issued and client assertions received lately, to prove none of them leaked. */
+  async issuedValues(): Promise<string[]> {
+    return ((await this.send('GET', '/tokens/issued-values')) as { values: string[] }).values;
   }
 }

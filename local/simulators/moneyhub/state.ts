@@ -142,6 +142,7 @@ export const newConnectionId = () => `${randomBytes(16).toString('hex')}:${rando
 export const isoNow = () => new Date().toISOString();
 
 const jtiPruneThreshold = 10_000;
+const maxRememberedValues = 10_000;
 
 export class MoneyhubState {
   settings: MoneyhubSettings;
@@ -153,6 +154,8 @@ export class MoneyhubState {
   readonly syncsTriggered = new Map<string, number>();
   readonly lastSyncAtMs = new Map<string, number>();
   private readonly seenJtis = new Map<string, number>();
+  /** The latest access tokens issued and client assertions received (kept across resets), for leak checks. */
+  private readonly issuedValues: string[] = [];
   private readonly pendingSyncs = new Set<NodeJS.Timeout>();
 
   constructor(private readonly initialSettings: MoneyhubSettings) {
@@ -184,10 +187,21 @@ export class MoneyhubState {
     expiresIn: number;
   } {
     const accessToken = randomBytes(32).toString('base64url');
+    this.rememberValue(accessToken);
     const issuedAtMs = Date.now();
     const expiresIn = this.settings.tokenLifetimeSeconds;
     this.tokens.set(accessToken, { ...token, issuedAtMs, expiresAtMs: issuedAtMs + expiresIn * 1000 });
     return { accessToken, expiresIn };
+  }
+
+  /** Keeps a credential value seen or issued, so tests can prove it never leaked. */
+  rememberValue(value: string) {
+    this.issuedValues.push(value);
+    if (this.issuedValues.length > maxRememberedValues) this.issuedValues.shift();
+  }
+
+  recentlyIssuedValues(): string[] {
+    return [...this.issuedValues];
   }
 
   expireTokens() {

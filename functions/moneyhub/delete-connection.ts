@@ -1,0 +1,16 @@
+import { createHandler } from '../../lib/http/handler';
+import { emptyResponse } from '../../lib/http/responses';
+import { moneyhubUsers } from '../../lib/providers/moneyhub';
+import { moneyhubConnectionPath, noQuery } from '../../lib/providers/moneyhub/requests';
+
+const moneyhub = moneyhubUsers();
+
+export const handler = createHandler({
+  operation: 'moneyhub.deleteConnection',
+  path: moneyhubConnectionPath,
+  query: noQuery,
+  run: async ({ path, call }) => {
+    await moneyhub.deleteConnection(call, path.userId, path.connectionId);
+    return emptyResponse(204);
+  },
+});

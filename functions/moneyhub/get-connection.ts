@@ -1,0 +1,14 @@
+import { createHandler } from '../../lib/http/handler';
+import { cachedJsonResponse } from '../../lib/http/responses';
+import { moneyhubUsers } from '../../lib/providers/moneyhub';
+import { moneyhubConnectionPath, noQuery } from '../../lib/providers/moneyhub/requests';
+
+const moneyhub = moneyhubUsers();
+
+export const handler = createHandler({
+  operation: 'moneyhub.getConnection',
+  path: moneyhubConnectionPath,
+  query: noQuery,
+  run: async ({ path, call, noCache }) =>
+    cachedJsonResponse(await moneyhub.getConnection(call, path.userId, path.connectionId, { noCache })),
+});

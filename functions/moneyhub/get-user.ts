@@ -1,0 +1,14 @@
+import { createHandler } from '../../lib/http/handler';
+import { cachedJsonResponse } from '../../lib/http/responses';
+import { moneyhubUsers } from '../../lib/providers/moneyhub';
+import { moneyhubUserPath, noQuery } from '../../lib/providers/moneyhub/requests';
+
+const moneyhub = moneyhubUsers();
+
+export const handler = createHandler({
+  operation: 'moneyhub.getUser',
+  path: moneyhubUserPath,
+  query: noQuery,
+  run: async ({ path, call, noCache }) =>
+    cachedJsonResponse(await moneyhub.getUser(call, path.userId, { noCache })),
+});

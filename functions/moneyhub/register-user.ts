@@ -1,0 +1,13 @@
+import { createHandler } from '../../lib/http/handler';
+import { jsonResponse } from '../../lib/http/responses';
+import { moneyhubUsers } from '../../lib/providers/moneyhub';
+import { noQuery, registerUserBody } from '../../lib/providers/moneyhub/requests';
+
+const moneyhub = moneyhubUsers();
+
+export const handler = createHandler({
+  operation: 'moneyhub.registerUser',
+  query: noQuery,
+  body: registerUserBody,
+  run: async ({ body, call }) => jsonResponse(201, await moneyhub.registerUser(call, body)),
+});

@@ -1,0 +1,184 @@
+// What the Moneyhub handlers call: each operation of DESIGN's route table with its cache rule. Reads
+// go through the response cache (per user scope, stale entries on provider failure); a connection is
+// served from the cached connection list, since Moneyhub has no route for one; mutations invalidate
+// (or, for a deleted user, purge) the user after the provider succeeded, awaited before the 2xx.
+import { type CacheReadResult, type ResponseCache, responseCache } from '../../cache';
+import type { CallContext } from '../../call-context';
+import { coreConfig, moneyhubConfig } from '../../config';
+import { ResourceNotFoundError } from '../../http/problem';
+import { countMetric, logger } from '../../observability';
+import { type EnrollmentRegistry, enrollmentRegistry } from '../../registry';
+import { isStaleEligible, ProviderError, ProviderFailure } from '../errors';
+import { userCacheScope } from '../user-scope';
+import { MoneyhubClient, type RegisterUserInput, type SyncPage } from './client';
+import type { ConnectionSyncList, MoneyhubUser, UserConnection, UserConnectionList } from './schemas';
+
+export interface MoneyhubUsersOptions {
+  client: MoneyhubClient;
+  cache: ResponseCache;
+  registry: EnrollmentRegistry;
+  userFreshSeconds: number;
+  connectionsFreshSeconds: number;
+  syncsFreshSeconds: number;
+}
+
+export interface ReadOptions {
+  /** The caller sent `Cache-Control: no-cache`: skip the cached entry and refill it. */
+  noCache?: boolean;
+}
+
+const scopeOf = (userId: string) => userCacheScope('moneyhub', userId);
+
+/** One cache entry per page; an absent limit (Moneyhub's default) is its own page. */
+const syncsResource = (page: SyncPage) => `syncs?limit=${page.limit ?? 'default'}&offset=${page.offset ?? 0}`;
+
+export class MoneyhubUsers {
+  constructor(private readonly options: MoneyhubUsersOptions) {}
+
+  /** Registers the user at Moneyhub, then enrols it for scheduled syncs (a failed enrolment is reported, not fatal). */
+  async registerUser(call: CallContext, input: RegisterUserInput): Promise<MoneyhubUser> {
+    const user = await this.options.client.registerUser(call, input);
+    try {
+      await this.options.registry.enroll('moneyhub', user.userId);
+    } catch (error) {
+      countMetric('EnrollmentFailed', { provider: 'moneyhub' });
+      logger.error('The Moneyhub user was registered but could not be enrolled for scheduled syncs', {
+        userId: user.userId,
+        error,
+      });
+    }
+    return user;
+  }
+
+  getUser(
+    call: CallContext,
+    userId: string,
+    options: ReadOptions = {},
+  ): Promise<CacheReadResult<MoneyhubUser>> {
+    return this.options.cache.read({
+      scope: scopeOf(userId),
+      resource: 'user',
+      freshSeconds: this.options.userFreshSeconds,
+      load: () => this.options.client.getUser(call, userId),
+      bypass: options.noCache,
+      serveStaleOn: isStaleEligible,
+    });
+  }
+
+  listConnections(
+    call: CallContext,
+    userId: string,
+    options: ReadOptions = {},
+  ): Promise<CacheReadResult<UserConnectionList>> {
+    return this.options.cache.read({
+      scope: scopeOf(userId),
+      resource: 'connections',
+      freshSeconds: this.options.connectionsFreshSeconds,
+      load: () => this.options.client.listConnections(call, userId),
+      bypass: options.noCache,
+      serveStaleOn: isStaleEligible,
+    });
+  }
+
+  /** The connection from the (cached) connection list: the same entry, never a call of its own. */
+  async getConnection(
+    call: CallContext,
+    userId: string,
+    connectionId: string,
+    options: ReadOptions = {},
+  ): Promise<CacheReadResult<UserConnection>> {
+    const list = await this.listConnections(call, userId, options);
+    const connection = list.value.data.find((candidate) => candidate.id === connectionId);
+    if (!connection) throw new ResourceNotFoundError(`The user has no connection ${connectionId}`);
+    return { ...list, value: connection };
+  }
+
+  listSyncs(
+    call: CallContext,
+    userId: string,
+    page: SyncPage = {},
+    options: ReadOptions = {},
+  ): Promise<CacheReadResult<ConnectionSyncList>> {
+    return this.options.cache.read({
+      scope: scopeOf(userId),
+      resource: syncsResource(page),
+      freshSeconds: this.options.syncsFreshSeconds,
+      load: () => this.options.client.listSyncs(call, userId, page),
+      bypass: options.noCache,
+      serveStaleOn: isStaleEligible,
+    });
+  }
+
+  async deleteConnection(call: CallContext, userId: string, connectionId: string): Promise<void> {
+    try {
+      await this.options.client.deleteConnection(call, userId, connectionId);
+    } catch (error) {
+      // Already gone (e.g. a retry after a lost answer): a cached list must not keep showing it.
+      if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) {
+        await this.options.cache.invalidate(scopeOf(userId));
+      }
+      throw error;
+    }
+    await this.options.cache.invalidate(scopeOf(userId));
+  }
+
+  /** Deletes the user at Moneyhub, then its cached data and its enrolment. */
+  async deleteUser(call: CallContext, userId: string): Promise<void> {
+    try {
+      await this.options.client.deleteUser(call, userId);
+    } catch (error) {
+      // Already gone at Moneyhub: what we hold about the user goes too; the caller still hears 404.
+      if (error instanceof ProviderError && error.failure === ProviderFailure.notFound)
+        await this.forget(userId);
+      throw error;
+    }
+    await this.forget(userId);
+  }
+
+  private async forget(userId: string) {
+    await this.options.cache.purge(scopeOf(userId));
+    try {
+      await this.options.registry.unenroll('moneyhub', userId);
+    } catch (error) {
+      // The sweep finds the user gone at Moneyhub and skips it; the deletion itself succeeded.
+      countMetric('UnenrollmentFailed', { provider: 'moneyhub' });
+      logger.error('The Moneyhub user was deleted but could not be un-enrolled', { userId, error });
+    }
+  }
+}
+
+let client: MoneyhubClient | undefined;
+let users: MoneyhubUsers | undefined;
+
+/** The process's Moneyhub client (one token cache and one set of learned fallbacks per process). */
+export function moneyhubClient(): MoneyhubClient {
+  client ??= new MoneyhubClient({ moneyhub: moneyhubConfig(), core: coreConfig() });
+  return client;
+}
+
+/** The process's Moneyhub operations with their cache rules, built from configuration on first use. */
+export function moneyhubUsers(): MoneyhubUsers {
+  if (!users) {
+    const core = coreConfig();
+    users = new MoneyhubUsers({
+      client: moneyhubClient(),
+      cache: responseCache(),
+      registry: enrollmentRegistry(),
+      userFreshSeconds: core.CACHE_TTL_MONEYHUB_USER_SECONDS,
+      connectionsFreshSeconds: core.CACHE_TTL_MONEYHUB_CONNECTIONS_SECONDS,
+      syncsFreshSeconds: core.CACHE_TTL_MONEYHUB_SYNCS_SECONDS,
+    });
+  }
+  return users;
+}
+
+export type { DeleteConnectionPath, MoneyhubClientOptions, RegisterUserInput, SyncPage } from './client';
+export { MoneyhubClient, parseMoneyhubErrorBody } from './client';
+export type { ClientAuthentication } from './client-auth';
+export type {
+  ConnectionSync,
+  ConnectionSyncList,
+  MoneyhubUser,
+  UserConnection,
+  UserConnectionList,
+} from './schemas';
