@@ -1,6 +1,6 @@
 // The scheduled refresh sweep, provider-agnostic: walk the registry from the persisted cursor, ask
-// each user's provider target which items are due, act on each due item under a lease, tell the
-// target when a user's items were acted on (cache invalidation), and stop with a safety margin
+// each user's provider target which items are due, act on each due item under a lease (the target
+// invalidates the user's cache after each refresh or sync), and stop with a safety margin
 // before the deadline so the next run continues where this one stopped.
 import type { CallContext } from '../call-context';
 import { logger } from '../observability';
@@ -26,10 +26,8 @@ export interface PlannedItem {
 export interface SweepTarget {
   /** The user's items and what each needs; `undefined` when the provider no longer knows the user. */
   plan(call: CallContext, userId: string): Promise<PlannedItem[] | undefined>;
-  /** Refreshes (Tink) or syncs (Moneyhub) one item. */
+  /** Refreshes (Tink) or syncs (Moneyhub) one item, then invalidates the user's cache. */
   act(call: CallContext, userId: string, itemId: string): Promise<void>;
-  /** Runs once after any of the user's items were acted on (invalidate the user's cache). */
-  afterActed(userId: string): Promise<void>;
 }
 
 export interface SweepSummary {
@@ -129,7 +127,6 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
         await options.registry.unenroll(enrollment.provider, enrollment.userId);
         return true;
       }
-      let acted = false;
       let completed = true;
       for (const item of plan) {
         items[item.decision] += 1;
@@ -138,9 +135,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
           completed = false;
           break;
         }
-        if (await actOn(target, enrollment.userId, item.itemId, enrollment.provider)) acted = true;
+        await actOn(target, enrollment.userId, item.itemId, enrollment.provider);
       }
-      if (acted) await target.afterActed(enrollment.userId);
       return completed;
     } catch (error) {
       summary.usersFailed += 1;
