@@ -3,7 +3,14 @@
 // `unshare` works, it runs inside a private network namespace with only loopback up.
 import { spawnSync } from 'node:child_process';
 
-const suite = ['vitest', 'run', '--project', 'integration', 'test/integration/cache.test.ts', ...process.argv.slice(2)];
+const suite = [
+  'vitest',
+  'run',
+  '--project',
+  'integration',
+  'test/integration/cache.test.ts',
+  ...process.argv.slice(2),
+];
 const env = { ...process.env, CACHE_BACKEND: 'dynamodb-local' };
 
 function hasJava(): boolean {

@@ -27,13 +27,20 @@ function vitestLane(name: string, command: string, args: string[]) {
   const report = path.join(root, `.vitest-report-${name}.json`);
   rmSync(report, { force: true });
   console.log(`\n▶ ${name}`);
-  const run = spawnSync(command, [...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const run = spawnSync(
+    command,
+    [...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   let laneFailed = 0;
   if (existsSync(report)) {
-    const results = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number };
+    const results = JSON.parse(readFileSync(report, 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+    };
     passed += results.numPassedTests;
     laneFailed = results.numFailedTests;
     rmSync(report, { force: true });
@@ -44,7 +51,10 @@ function vitestLane(name: string, command: string, args: string[]) {
 }
 
 const lanes = (process.env.TEST_LANES ?? 'unit,integration,e2e,package').split(',');
-vitestLane(`vitest (${lanes.join(', ')})`, bin('vitest'), ['run', ...lanes.flatMap((lane) => ['--project', lane])]);
+vitestLane(`vitest (${lanes.join(', ')})`, bin('vitest'), [
+  'run',
+  ...lanes.flatMap((lane) => ['--project', lane]),
+]);
 // CI adds the conformance lane (the cache suite on AWS's DynamoDB Local) where Java is present.
 if (process.env.TEST_CONFORMANCE === '1') {
   vitestLane('conformance (DynamoDB Local)', bin('tsx'), [path.join(root, 'scripts', 'conformance.ts')]);
