@@ -16,7 +16,7 @@ const packageDir = mkdtempSync(path.join(tmpdir(), 'obu-package-'));
 let template: Template;
 
 /** DESIGN's route table (plus health and enrolment): every one must be deployed, and nothing else. */
-export const expectedRoutes = [
+const expectedRoutes = [
   'GET /health',
   'POST /tink/users',
   'POST /tink/users/{userId}/authorization-grants',
