@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Four lanes. Unit tests run in parallel; the lanes that share one dynalite and one pair of
-// simulators (integration, e2e) run their files one at a time, so that fault injection and call
-// counts in one file never leak into another.
+// Four lanes. `npm test` (scripts/test.ts) runs each in its own vitest process: the integration and
+// e2e global setups export different environments, which must not meet in one process. Unit tests
+// run in parallel; the lanes that share one dynalite and one pair of simulators (integration, e2e)
+// run their files one at a time, so that fault injection and call counts never leak between files.
 export default defineConfig({
   test: {
     projects: [

@@ -1,6 +1,8 @@
 // `npm start`: the whole stack on one machine — dynalite with the cache table, both provider
 // simulators seeded with demo users, and serverless-offline serving every route on
-// http://127.0.0.1:3000. Ctrl-C stops everything it started.
+// http://127.0.0.1:3000. Ctrl-C stops everything it started. Every route but /health sits behind the
+// JWT authorizer: the banner prints a local dev token (local/dev-token.ts) and curls that send it.
+import { allScopes, localAudience, localIssuer, mintDevToken } from './dev-token';
 import {
   demoConnectionIds,
   demoDataDescription as moneyhubDemo,
@@ -40,6 +42,9 @@ async function main() {
 
   const api = stack.offline?.url ?? `http://127.0.0.1:${httpPort}`;
   const moneyhubConnection = encodeURIComponent(demoConnectionIds.aliceOk);
+  // A local-only dev token (HS256, a key of this process; offline never checks signatures): fine to print.
+  const token = await mintDevToken();
+  const auth = '-H "Authorization: Bearer $TOKEN"';
   console.log(`
 open-banking-users — local stack is up
   API (serverless-offline)  ${api}
@@ -53,15 +58,23 @@ ${tinkDemo}
 
 ${moneyhubDemo}
 
+Auth (JWT authorizer; locally serverless-offline checks issuer, audience, expiry and scopes, not signatures)
+  issuer ${localIssuer}   audience ${localAudience}
+  scopes ${allScopes.join(', ')}
+  A dev token with every scope, valid 12 h:
+    export TOKEN=${token}
+  Another, e.g. read-only:  export TOKEN=$(npm run -s token -- --scope read)
+
 Try
   curl -s ${api}/health
-  curl -si ${api}/tink/users/${tinkUsers.alice}/credentials
-  curl -si ${api}/tink/users/${tinkUsers.bob}/credentials/${demoCredentialIds.bobOpenBanking}
-  curl -si -X POST ${api}/tink/users/${tinkUsers.bob}/credentials/${demoCredentialIds.bobOpenBanking}/refresh
-  curl -si -X POST ${api}/tink/users -H 'content-type: application/json' -d '{"market":"SE","locale":"sv_SE"}'
-  curl -si ${api}/moneyhub/users/${moneyhubUsers.alice}
-  curl -si ${api}/moneyhub/users/${moneyhubUsers.alice}/connections/${moneyhubConnection}
-  curl -si '${api}/moneyhub/users/${moneyhubUsers.alice}/syncs?limit=5&offset=0'
+  curl -si ${auth} ${api}/tink/users/${tinkUsers.alice}/credentials
+  curl -si ${auth} ${api}/tink/users/${tinkUsers.bob}/credentials/${demoCredentialIds.bobOpenBanking}
+  curl -si ${auth} -X POST ${api}/tink/users/${tinkUsers.bob}/credentials/${demoCredentialIds.bobOpenBanking}/refresh
+  curl -si ${auth} -X POST ${api}/tink/users -H 'content-type: application/json' -d '{"market":"SE","locale":"sv_SE"}'
+  curl -si ${auth} ${api}/moneyhub/users/${moneyhubUsers.alice}
+  curl -si ${auth} ${api}/moneyhub/users/${moneyhubUsers.alice}/connections/${moneyhubConnection}
+  curl -si ${auth} '${api}/moneyhub/users/${moneyhubUsers.alice}/syncs?limit=5&offset=0'
+  curl -si ${api}/tink/users/${tinkUsers.alice}/credentials    # no token: 401
 
 Ctrl-C stops everything.`);
 }

@@ -50,11 +50,10 @@ function vitestLane(name: string, command: string, args: string[]) {
   failed += laneFailed;
 }
 
+// One vitest process per lane: the integration and e2e global setups each export the environment
+// their handlers read (simulator URLs, table, endpoint); sharing one process would mix them.
 const lanes = (process.env.TEST_LANES ?? 'unit,integration,e2e,package').split(',');
-vitestLane(`vitest (${lanes.join(', ')})`, bin('vitest'), [
-  'run',
-  ...lanes.flatMap((lane) => ['--project', lane]),
-]);
+for (const lane of lanes) vitestLane(lane, bin('vitest'), ['run', '--project', lane]);
 // CI adds the conformance lane (the cache suite on AWS's DynamoDB Local) where Java is present.
 if (process.env.TEST_CONFORMANCE === '1') {
   vitestLane('conformance (DynamoDB Local)', bin('tsx'), [path.join(root, 'scripts', 'conformance.ts')]);

@@ -3,8 +3,8 @@
 // dynalite of the local stack, seeded with the demo users.
 import { describe, expect, it } from 'vitest';
 import { demoConnectionIds, demoUserIds, MoneyhubSimulatorControl } from '../../local/simulators/moneyhub';
+import { api as fetchApi } from '../support/api';
 
-const baseUrl = process.env.E2E_BASE_URL as string;
 const moneyhub = new MoneyhubSimulatorControl(process.env.MONEYHUB_SIMULATOR_URL as string);
 
 interface Connection {
@@ -13,7 +13,7 @@ interface Connection {
 }
 
 async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${baseUrl}${path}`, {
+  const response = await fetchApi(path, {
     method,
     headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),

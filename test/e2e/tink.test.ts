@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { demoCredentialIds, demoUserIds, TinkSimulatorControl } from '../../local/simulators/tink';
+import { api as fetchApi } from '../support/api';
 
-const baseUrl = process.env.E2E_BASE_URL as string;
 const tink = new TinkSimulatorControl(process.env.TINK_SIMULATOR_URL as string);
 
 interface Credential {
@@ -13,7 +13,7 @@ interface Credential {
 }
 
 async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${baseUrl}${path}`, {
+  const response = await fetchApi(path, {
     method,
     headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),

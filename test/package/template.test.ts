@@ -1,6 +1,7 @@
 // Packages the service (`sls package`, no AWS credentials) and checks the generated CloudFormation:
 // resource types and properties against AWS's published resource schemas, the routes of DESIGN's
-// table, the cache table's TTL, IAM scoped to the table, the runtime, and the size of each zip.
+// table, the JWT authorizer and each route's scope, the cache table's TTL, one least-privilege role
+// per function, the runtime, and the size of each zip.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,8 @@ import path from 'node:path';
 import { loadAwsServiceSpec } from '@aws-cdk/aws-service-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-type Resource = { Type: string; Properties?: Record<string, unknown> };
+type Resource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 type Template = { Resources: Record<string, Resource> };
 
 const root = path.resolve(__dirname, '../..');
@@ -39,6 +41,74 @@ const expectedRoutes = [
   'DELETE /moneyhub/users/{userId}/enrollment',
 ];
 
+/** Which scope each authorized route asks for (GET /health is the one route without the authorizer). */
+const scopes = {
+  read: 'open-banking-users/read',
+  write: 'open-banking-users/write',
+  tokens: 'open-banking-users/tokens',
+} as const;
+const routeScopes: Record<string, keyof typeof scopes> = {
+  'POST /tink/users': 'write',
+  'POST /tink/users/{userId}/authorization-grants': 'tokens',
+  'POST /tink/oauth/token': 'tokens',
+  'GET /tink/users/{userId}/credentials': 'read',
+  'GET /tink/users/{userId}/credentials/{credentialId}': 'read',
+  'DELETE /tink/users/{userId}/credentials/{credentialId}': 'write',
+  'POST /tink/users/{userId}/credentials/{credentialId}/refresh': 'write',
+  'DELETE /tink/users/{userId}': 'write',
+  'PUT /tink/users/{userId}/enrollment': 'write',
+  'DELETE /tink/users/{userId}/enrollment': 'write',
+  'POST /moneyhub/users': 'write',
+  'GET /moneyhub/users/{userId}': 'read',
+  'DELETE /moneyhub/users/{userId}': 'write',
+  'GET /moneyhub/users/{userId}/connections': 'read',
+  'GET /moneyhub/users/{userId}/connections/{connectionId}': 'read',
+  'DELETE /moneyhub/users/{userId}/connections/{connectionId}': 'write',
+  'GET /moneyhub/users/{userId}/syncs': 'read',
+  'PUT /moneyhub/users/{userId}/enrollment': 'write',
+  'DELETE /moneyhub/users/{userId}/enrollment': 'write',
+};
+
+/** Stage parameters given to `sls package` through the environment, to see them reach the authorizer. */
+const jwtIssuer = 'https://issuer.package-test.invalid/pool';
+const jwtAudience = 'package-test-audience';
+
+/**
+ * What each function may do, read off its code path (lib/cache/dynamodb-store.ts, lib/registry.ts,
+ * lib/sweep/*): a cached read is BatchGetItem (generation + entry) then a conditional PutItem fill;
+ * an invalidation bumps the generation (UpdateItem); a purge bumps it, then Query + BatchWriteItem
+ * delete the entries; enrolment is a registry PutItem, un-enrolment a DeleteItem; the sweep also
+ * keeps its cursor (GetItem/PutItem) and leases (PutItem) and walks the registry (Query).
+ * `secrets`: the providers whose SSM parameters the function reads at cold start.
+ */
+const cachedRead = ['BatchGetItem', 'PutItem'];
+const invalidation = ['UpdateItem'];
+const purge = ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'];
+const functionAccess: Record<string, { dynamodb: string[]; secrets: ('tink' | 'moneyhub')[] }> = {
+  health: { dynamodb: ['DescribeTable'], secrets: [] },
+  enrollUser: { dynamodb: ['PutItem'], secrets: [] },
+  unenrollUser: { dynamodb: ['DeleteItem'], secrets: [] },
+  tinkCreateUser: { dynamodb: ['PutItem'], secrets: ['tink'] },
+  tinkCreateAuthorization: { dynamodb: [], secrets: ['tink'] },
+  tinkGetUserAccessToken: { dynamodb: [], secrets: ['tink'] },
+  tinkListCredentials: { dynamodb: cachedRead, secrets: ['tink'] },
+  tinkGetCredential: { dynamodb: cachedRead, secrets: ['tink'] },
+  tinkDeleteCredential: { dynamodb: invalidation, secrets: ['tink'] },
+  tinkRefreshCredential: { dynamodb: invalidation, secrets: ['tink'] },
+  tinkDeleteUser: { dynamodb: purge, secrets: ['tink'] },
+  moneyhubRegisterUser: { dynamodb: ['PutItem'], secrets: ['moneyhub'] },
+  moneyhubGetUser: { dynamodb: cachedRead, secrets: ['moneyhub'] },
+  moneyhubListConnections: { dynamodb: cachedRead, secrets: ['moneyhub'] },
+  moneyhubGetConnection: { dynamodb: cachedRead, secrets: ['moneyhub'] },
+  moneyhubListSyncs: { dynamodb: cachedRead, secrets: ['moneyhub'] },
+  moneyhubDeleteConnection: { dynamodb: invalidation, secrets: ['moneyhub'] },
+  moneyhubDeleteUser: { dynamodb: purge, secrets: ['moneyhub'] },
+  refreshCredentials: {
+    dynamodb: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    secrets: ['tink', 'moneyhub'],
+  },
+};
+
 const resourcesOfType = (type: string) =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 
@@ -46,7 +116,17 @@ beforeAll(() => {
   const result = spawnSync(
     path.join(root, 'node_modules', '.bin', 'sls'),
     ['package', '--stage', 'dev', '--package', packageDir],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 240_000 },
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        SLS_TELEMETRY_DISABLED: '1',
+        JWT_ISSUER: jwtIssuer,
+        JWT_AUDIENCE: jwtAudience,
+      },
+      timeout: 240_000,
+    },
   );
   if (result.status !== 0) throw new Error(`sls package failed:\n${result.stdout}\n${result.stderr}`);
   template = JSON.parse(
@@ -55,6 +135,28 @@ beforeAll(() => {
 });
 
 afterAll(() => rmSync(packageDir, { recursive: true, force: true }));
+
+const actionsOf = (statement: Statement) => ([] as string[]).concat(statement.Action);
+const getAtt = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+
+/** Each Lambda function by its name in serverless.yml, with its role's logical id and statements. */
+function functionRoles() {
+  return resourcesOfType('AWS::Lambda::Function').map(([logicalId, fn]) => {
+    const name = String(fn.Properties?.FunctionName).replace(/^open-banking-users-dev-/, '');
+    const roleRef = fn.Properties?.Role as { 'Fn::GetAtt'?: [string, string] };
+    const roleId = roleRef['Fn::GetAtt']?.[0] ?? '';
+    const role = template.Resources[roleId];
+    const policies = (role?.Properties?.Policies as { PolicyDocument: { Statement: Statement[] } }[]) ?? [];
+    return {
+      name,
+      logicalId,
+      roleId,
+      role,
+      statements: policies.flatMap((policy) => policy.PolicyDocument.Statement),
+    };
+  });
+}
 
 describe('Packaged CloudFormation template', () => {
   it("uses only resource types and properties that AWS's resource schemas define, with required ones set", async () => {
@@ -82,6 +184,120 @@ describe('Packaged CloudFormation template', () => {
   it("deploys exactly DESIGN's routes", () => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties?.RouteKey);
     expect([...routes].sort()).toEqual([...expectedRoutes].sort());
+  });
+
+  it('puts every route but GET /health behind the JWT authorizer with exactly its scope class', () => {
+    expect(Object.keys(routeScopes).sort()).toEqual(expectedRoutes.filter((r) => r !== 'GET /health').sort());
+    const [authorizerId] = resourcesOfType('AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
+    const routes = Object.fromEntries(
+      resourcesOfType('AWS::ApiGatewayV2::Route').map(([, route]) => [
+        route.Properties?.RouteKey,
+        route.Properties,
+      ]),
+    );
+
+    const health = routes['GET /health'];
+    expect(health?.AuthorizationType ?? 'NONE').toBe('NONE');
+    expect(health?.AuthorizerId).toBeUndefined();
+    for (const [routeKey, scope] of Object.entries(routeScopes)) {
+      expect({ routeKey, ...routes[routeKey] }).toMatchObject({
+        routeKey,
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: authorizerId },
+        AuthorizationScopes: [scopes[scope]],
+      });
+    }
+  });
+
+  it("takes the authorizer's issuer and audience from the stage parameters, the token from Authorization", () => {
+    const authorizers = resourcesOfType('AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    expect(authorizers[0]?.[1].Properties).toMatchObject({
+      ApiId: { Ref: 'HttpApi' },
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: jwtIssuer, Audience: [jwtAudience] },
+    });
+  });
+
+  it('gives every function a role of its own, and no provider-wide role', () => {
+    const roles = functionRoles();
+    expect(roles.map((fn) => fn.name).sort()).toEqual(Object.keys(functionAccess).sort());
+    for (const fn of roles) expect(fn.role?.Type, fn.name).toBe('AWS::IAM::Role');
+    expect(new Set(roles.map((fn) => fn.roleId)).size).toBe(roles.length);
+    expect(
+      resourcesOfType('AWS::IAM::Role')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(roles.map((fn) => fn.roleId).sort());
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    for (const fn of roles) {
+      expect(fn.role?.Properties?.AssumeRolePolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      });
+      expect(fn.role?.Properties?.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it("allows each function exactly its own DynamoDB actions, on the table's ARN only", () => {
+    const granted: Record<string, string[]> = {};
+    for (const fn of functionRoles()) {
+      const dynamo = fn.statements.filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('dynamodb:')),
+      );
+      for (const statement of dynamo) {
+        expect(statement.Effect).toBe('Allow');
+        expect(statement.Resource, fn.name).toEqual(getAtt('CacheTable'));
+        for (const action of actionsOf(statement))
+          expect(action, fn.name).toMatch(/^dynamodb:[A-Z][A-Za-z]+$/);
+      }
+      granted[fn.name] = dynamo.flatMap(actionsOf).sort();
+    }
+    const expected = Object.fromEntries(
+      Object.entries(functionAccess).map(([name, access]) => [
+        name,
+        access.dynamodb.map((action) => `dynamodb:${action}`).sort(),
+      ]),
+    );
+    expect(granted).toEqual(expected);
+  });
+
+  it('allows nothing else: its own log group, and SSM only for the provider secrets it reads', () => {
+    const ssmPath = (provider: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/open-banking-users/dev/${provider}/*`,
+    });
+    for (const fn of functionRoles()) {
+      const service = (statement: Statement) => actionsOf(statement)[0]?.split(':')[0];
+      for (const statement of fn.statements) {
+        expect(statement.Effect).toBe('Allow');
+        expect(new Set(actionsOf(statement).map((action) => action.split(':')[0])).size, fn.name).toBe(1);
+        expect(['logs', 'ssm', 'dynamodb'], fn.name).toContain(service(statement));
+        expect(([] as unknown[]).concat(statement.Resource), fn.name).not.toContain('*');
+        for (const action of actionsOf(statement)) expect(action, fn.name).not.toContain('*');
+      }
+
+      // Logs: create streams in and write to the function's own log group (CloudFormation creates it).
+      const logs = fn.statements.filter((statement) => service(statement) === 'logs');
+      expect(logs, fn.name).toHaveLength(1);
+      const [logStatement] = logs as [Statement];
+      expect(actionsOf(logStatement).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      const logGroupId = `${fn.logicalId.replace(/LambdaFunction$/, '')}LogGroup`;
+      expect(logStatement.Resource, fn.name).toEqual(getAtt(logGroupId));
+      expect(template.Resources[logGroupId]?.Properties?.LogGroupName).toBe(
+        `/aws/lambda/open-banking-users-dev-${fn.name}`,
+      );
+
+      // SSM: GetParameter under /open-banking-users/dev/<provider>/, only for the providers it calls.
+      const ssm = fn.statements.filter((statement) => service(statement) === 'ssm');
+      for (const statement of ssm) expect(actionsOf(statement)).toEqual(['ssm:GetParameter']);
+      const secrets = functionAccess[fn.name]?.secrets ?? [];
+      expect(ssm.map((statement) => statement.Resource).sort(byJson), fn.name).toEqual(
+        secrets.map(ssmPath).sort(byJson),
+      );
+    }
   });
 
   it('gives the cache table string keys pk+sk, on-demand billing and TTL on expiresAt', () => {

@@ -1,0 +1,31 @@
+// fetch() against the e2e lane's serverless-offline (E2E_BASE_URL) with a local dev bearer token, as
+// a caller behind the JWT authorizer would send. Tokens are minted once per scope set and reused.
+import { allScopes, mintDevToken } from '../../local/dev-token';
+
+export interface ApiAuth {
+  /** Scopes of the dev token sent; default all three. */
+  scopes?: readonly string[];
+  /** Send exactly this token instead (a wrong issuer, an expired one…); `null` sends no Authorization header. */
+  token?: string | null;
+}
+
+const tokens = new Map<string, Promise<string>>();
+
+function tokenFor(scopes: readonly string[]): Promise<string> {
+  const key = [...scopes].sort().join(' ');
+  let token = tokens.get(key);
+  if (!token) {
+    token = mintDevToken({ scopes });
+    tokens.set(key, token);
+  }
+  return token;
+}
+
+export async function api(path: string, init: RequestInit = {}, auth: ApiAuth = {}): Promise<Response> {
+  const baseUrl = process.env.E2E_BASE_URL;
+  if (!baseUrl) throw new Error('E2E_BASE_URL is not set: run this through the e2e lane');
+  const token = auth.token === undefined ? await tokenFor(auth.scopes ?? allScopes) : auth.token;
+  const headers = new Headers(init.headers);
+  if (token !== null) headers.set('Authorization', `Bearer ${token}`);
+  return fetch(`${baseUrl}${path}`, { ...init, headers });
+}
