@@ -1,7 +1,10 @@
 // Short leases on the items a sweep acts on, as conditional writes in the cache table: EventBridge
 // delivers at least once and runs may overlap, and a lease makes sure only one of them refreshes a
 // given credential or syncs a given connection. A lost race is an answer (false), not an exception.
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+
+const isConditionFailure = (error: unknown) =>
+  (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 
 export class LeaseStore {
   constructor(
@@ -10,7 +13,14 @@ export class LeaseStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Takes the lease on `itemKey` for `durationMs` unless someone else holds a live one. */
+  private key(itemKey: string) {
+    return { pk: `lease#${itemKey}`, sk: 'lease' };
+  }
+
+  /**
+   * Takes the lease on `itemKey` for `durationMs` unless a live one exists — also one this holder
+   * took: a Lambda retry of a failed invocation keeps its request id, and must not act twice either.
+   */
   async acquire(itemKey: string, holder: string, durationMs: number): Promise<boolean> {
     const nowMs = this.now();
     const leaseUntilMs = nowMs + durationMs;
@@ -19,21 +29,36 @@ export class LeaseStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            pk: `lease#${itemKey}`,
-            sk: 'lease',
+            ...this.key(itemKey),
             holder,
             leaseUntilMs,
             // DynamoDB TTL reaps old leases (epoch seconds); expiry is still judged by leaseUntilMs.
             expiresAt: Math.ceil(leaseUntilMs / 1000) + 3600,
           },
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntilMs < :now OR holder = :holder',
-          ExpressionAttributeValues: { ':now': nowMs, ':holder': holder },
+          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntilMs < :now',
+          ExpressionAttributeValues: { ':now': nowMs },
         }),
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(error)) return false;
       throw error;
+    }
+  }
+
+  /** Gives the lease back early (only the holder's own), so the next run may act on the item. */
+  async release(itemKey: string, holder: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: this.key(itemKey),
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
     }
   }
 }

@@ -1,11 +1,19 @@
+// Paces provider requests for the sweep: starts spaced at least 1/ratePerSecond apart (no burst:
+// at most ratePerSecond starts in any second, however long the limiter sat idle) and at most
+// `concurrency` in flight. A 429 pauses everyone until its Retry-After has passed, so a sweep backs
+// off as a whole instead of hammering; after the pause, starts are spaced again.
 import type { RequestGate } from '../providers/transport';
-// Paces provider requests for one sweep: at most `ratePerSecond` starts per second (a token bucket
-// holding at most one second's worth) and at most `concurrency` in flight. A 429 pauses everyone
-// until its Retry-After has passed, so a sweep backs off as a whole instead of hammering.
+import { RequestGateDeadlineError } from './errors';
 
 export interface RateLimiterOptions {
   ratePerSecond: number;
   concurrency: number;
+  /**
+   * A request that could only start after this instant (epoch ms) is refused at once with a
+   * RequestGateDeadlineError, never sent: it could only fail, and a long Retry-After must not keep
+   * the Lambda waiting until it is killed.
+   */
+  deadlineAtMs?: () => number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -13,14 +21,16 @@ export interface RateLimiterOptions {
 export class RateLimiter implements RequestGate {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly intervalMs: number;
   private nextStartMs = 0;
   private pausedUntilMs = 0;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: RateLimiterOptions) {
-    if (options.ratePerSecond <= 0 || options.concurrency < 1)
+    if (!(options.ratePerSecond > 0) || !(options.concurrency >= 1))
       throw new Error('rate and concurrency must be positive');
+    this.intervalMs = 1000 / options.ratePerSecond;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -42,17 +52,17 @@ export class RateLimiter implements RequestGate {
   }
 
   private async awaitStart() {
-    const intervalMs = 1000 / this.options.ratePerSecond;
-    // Reserve the next start time synchronously, so concurrent callers queue behind each other.
-    const startMs = Math.max(this.now(), this.nextStartMs, this.pausedUntilMs);
-    this.nextStartMs = startMs + intervalMs;
-    const waitMs = startMs - this.now();
-    if (waitMs > 0) await this.sleep(waitMs);
-    // A pause that began while we waited still applies.
-    const pausedMs = this.pausedUntilMs - this.now();
-    if (pausedMs > 0) {
-      this.nextStartMs = Math.max(this.nextStartMs, this.pausedUntilMs + intervalMs);
-      await this.sleep(pausedMs);
+    while (true) {
+      // Reserve the next start time synchronously, so concurrent callers queue behind each other.
+      const startMs = Math.max(this.now(), this.nextStartMs, this.pausedUntilMs);
+      const deadlineMs = this.options.deadlineAtMs?.() ?? Number.POSITIVE_INFINITY;
+      if (startMs >= deadlineMs) throw new RequestGateDeadlineError(startMs, deadlineMs);
+      this.nextStartMs = startMs + this.intervalMs;
+      const waitMs = startMs - this.now();
+      if (waitMs > 0) await this.sleep(waitMs);
+      // A pause that began while we waited: queue again behind it, so starts after the pause are
+      // spaced too instead of all going at once.
+      if (this.pausedUntilMs <= this.now()) return;
     }
   }
 

@@ -1,14 +1,18 @@
-// The scheduled refresh sweep, provider-agnostic: walk the registry from the persisted cursor, ask
-// each user's provider target which items are due, act on each due item under a lease (the target
-// invalidates the user's cache after each refresh or sync), and stop with a safety margin
-// before the deadline so the next run continues where this one stopped.
+// The scheduled refresh sweep, provider-agnostic: walk the registry from the persisted cursor with a
+// bounded number of users at once, ask each user's provider target which items are due, act on each
+// due item under a lease (the target invalidates the user's cache after each refresh or sync), and
+// stop with a safety margin before the deadline so the next run continues where this one stopped.
+// Provider requests are paced by the process's request gate (see ./index.ts), not here.
 import type { CallContext } from '../call-context';
 import { logger } from '../observability';
 import { ProviderError, ProviderFailure, type ProviderName } from '../providers/errors';
 import type { Enrollment, EnrollmentRegistry } from '../registry';
 import type { CursorStore, SweepCursor } from './cursor';
+import { RequestGateDeadlineError } from './errors';
 import type { LeaseStore } from './leases';
+import { RegistryWalk } from './registry-walk';
 
+/** What a target says about one item when it plans a user. */
 export const ItemDecision = {
   due: 'due',
   notDue: 'not-due',
@@ -16,6 +20,18 @@ export const ItemDecision = {
   inProgress: 'in-progress',
 } as const;
 export type ItemDecision = (typeof ItemDecision)[keyof typeof ItemDecision];
+
+/** What became of a due item. */
+export const ItemOutcome = {
+  /** Refreshed (Tink) or synced (Moneyhub), and the user's cache invalidated. */
+  refreshed: 'refreshed',
+  /** Another run holds the item's lease: it acted, or is acting, on it. */
+  leaseHeld: 'lease-held',
+  failed: 'failed',
+  /** Still rate limited after the retries this run could afford; a later run tries again. */
+  rateLimited: 'rate-limited',
+} as const;
+export type ItemOutcome = (typeof ItemOutcome)[keyof typeof ItemOutcome];
 
 export interface PlannedItem {
   itemId: string;
@@ -30,13 +46,23 @@ export interface SweepTarget {
   act(call: CallContext, userId: string, itemId: string): Promise<void>;
 }
 
+/** Items per decision (every planned item) and per outcome (the due ones). */
+export type SweepItemCounts = Record<ItemDecision | ItemOutcome, number>;
+
 export interface SweepSummary {
   runId: string;
   usersVisited: number;
+  /** Users the provider no longer knows: un-enrolled. */
   usersGone: number;
+  /** Users whose plan failed (logged); the next pass visits them again. */
   usersFailed: number;
-  items: Record<ItemDecision | 'refreshed' | 'lease-held' | 'failed' | 'rate-limited', number>;
+  /** All providers together. */
+  items: SweepItemCounts;
+  /** The same counts per provider visited. */
+  providers: Partial<Record<ProviderName, SweepItemCounts>>;
+  /** The deadline stopped the run before the pass was done; the cursor says where to go on. */
   stoppedEarly: boolean;
+  /** This run finished a pass over every shard (the cursor is back at shard 0). */
   passCompleted: boolean;
   cursor: SweepCursor;
   durationMs: number;
@@ -61,148 +87,171 @@ export interface SweepOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-type Counters = SweepSummary['items'];
+const emptyCounts = (): SweepItemCounts => ({
+  due: 0,
+  'not-due': 0,
+  'needs-user': 0,
+  'in-progress': 0,
+  refreshed: 0,
+  'lease-held': 0,
+  failed: 0,
+  'rate-limited': 0,
+});
 
 export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   const startedMs = now();
-  const items: Counters = {
-    due: 0,
-    'not-due': 0,
-    'needs-user': 0,
-    'in-progress': 0,
-    refreshed: 0,
-    'lease-held': 0,
-    failed: 0,
-    'rate-limited': 0,
-  };
+  const items = emptyCounts();
+  const providers: Partial<Record<ProviderName, SweepItemCounts>> = {};
   const summary = { usersVisited: 0, usersGone: 0, usersFailed: 0 };
-  const timeLeft = () => options.call.deadlineAtMs - options.safetyMarginMs - now() > 0;
+  /** Whether work that takes `ms` more still ends before the safety margin. */
+  const timeLeft = (ms = 0) => options.call.deadlineAtMs - options.safetyMarginMs - now() - ms > 0;
+  const count = (provider: ProviderName, key: keyof SweepItemCounts) => {
+    items[key] += 1;
+    providers[provider] ??= emptyCounts();
+    providers[provider][key] += 1;
+  };
 
+  /** Acts on one due item under its lease; false when the deadline left it to the next run. */
   async function actOn(
     target: SweepTarget,
+    provider: ProviderName,
     userId: string,
     itemId: string,
-    provider: ProviderName,
   ): Promise<boolean> {
-    const leased = await options.leases.acquire(
-      `${provider}#${userId}#${itemId}`,
-      options.runId,
-      options.leaseMs,
-    );
-    if (!leased) {
-      items['lease-held'] += 1;
-      return false;
+    const leaseKey = `${provider}#${userId}#${itemId}`;
+    let leased: boolean;
+    try {
+      leased = await options.leases.acquire(leaseKey, options.runId, options.leaseMs);
+    } catch (error) {
+      // No lease, no act: another run may be on the item. Near the deadline, leave it to the next run.
+      if (!timeLeft()) return false;
+      count(provider, ItemOutcome.failed);
+      logger.warn('Sweep could not take a lease', { leaseKey, error });
+      return true;
     }
+    if (!leased) {
+      count(provider, ItemOutcome.leaseHeld);
+      return true;
+    }
+    const giveBack = () =>
+      options.leases.release(leaseKey, options.runId).catch((error: unknown) => {
+        logger.warn('Sweep could not release a lease', { leaseKey, error });
+      });
     const attempts = (options.rateLimitRetries ?? 3) + 1;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
         await target.act(options.call, userId, itemId);
-        items.refreshed += 1;
+        count(provider, ItemOutcome.refreshed);
         return true;
       } catch (error) {
+        // Never sent: the gate could not start it before the deadline.
+        if (error instanceof RequestGateDeadlineError) {
+          await giveBack();
+          return false;
+        }
         const rateLimited = error instanceof ProviderError && error.failure === ProviderFailure.rateLimited;
-        if (rateLimited && attempt < attempts && timeLeft()) {
-          await sleep((error.retryAfterSeconds ?? 1) * 1000);
+        const waitMs = rateLimited ? (error.retryAfterSeconds ?? 1) * 1000 : 0;
+        if (rateLimited && attempt < attempts && timeLeft(waitMs)) {
+          await sleep(waitMs);
           continue;
         }
-        items[rateLimited ? 'rate-limited' : 'failed'] += 1;
+        count(provider, rateLimited ? ItemOutcome.rateLimited : ItemOutcome.failed);
         logger.warn('Sweep item failed', { provider, userId, itemId, error });
-        return false;
+        // A provider that answered with an error started nothing: give the item back, so a later
+        // run tries again. Without an answer (timeout, dropped connection) it may have started:
+        // the lease stands until it expires, so no run acts on the item twice.
+        if (error instanceof ProviderError && error.providerStatus !== undefined) await giveBack();
+        // A 429 this run cannot wait out: the next run resumes here, not a whole pass later.
+        return !(rateLimited && !timeLeft(waitMs));
       }
     }
-    return false;
   }
 
   /** Visits one user; false when the deadline cut the visit short (the next run visits it again). */
   async function visit(enrollment: Enrollment): Promise<boolean> {
-    const target = options.targets[enrollment.provider];
+    const { provider, userId } = enrollment;
+    const target = options.targets[provider];
     if (!target) return true;
     summary.usersVisited += 1;
+    let plan: PlannedItem[] | undefined;
     try {
-      const plan = await target.plan(options.call, enrollment.userId);
-      if (!plan) {
-        summary.usersGone += 1;
-        await options.registry.unenroll(enrollment.provider, enrollment.userId);
-        return true;
-      }
-      let completed = true;
-      for (const item of plan) {
-        items[item.decision] += 1;
-        if (item.decision !== ItemDecision.due) continue;
-        if (!timeLeft()) {
-          completed = false;
-          break;
-        }
-        await actOn(target, enrollment.userId, item.itemId, enrollment.provider);
-      }
-      return completed;
+      plan = await target.plan(options.call, userId);
     } catch (error) {
+      // Cut by the deadline (or, near it, likely so): leave the user to the next run.
+      if (error instanceof RequestGateDeadlineError || !timeLeft()) return false;
       summary.usersFailed += 1;
-      logger.warn('Sweep could not visit a user', {
-        provider: enrollment.provider,
-        userId: enrollment.userId,
-        error,
+      logger.warn('Sweep could not visit a user', { provider, userId, error });
+      return true;
+    }
+    if (!plan) {
+      summary.usersGone += 1;
+      await options.registry.unenroll(provider, userId).catch((error: unknown) => {
+        logger.warn('Sweep could not un-enrol a user the provider no longer knows', {
+          provider,
+          userId,
+          error,
+        });
       });
       return true;
     }
+    for (const item of plan) count(provider, item.decision);
+    for (const item of plan) {
+      if (item.decision !== ItemDecision.due) continue;
+      if (!timeLeft() || !(await actOn(target, provider, userId, item.itemId))) return false;
+    }
+    return true;
   }
 
-  let cursor = await options.cursors.load();
-  let stoppedEarly = false;
-  let passCompleted = false;
-  const shards = options.registry.shards;
-  const pageSize = options.pageSize ?? Math.max(options.userConcurrency * 2, 10);
-
-  while (true) {
-    if (!timeLeft()) {
-      stoppedEarly = true;
-      break;
-    }
-    const page = await options.registry.listShard(cursor.shard, { after: cursor.after, limit: pageSize });
-    // Visit the page with bounded concurrency; the cursor only moves past users that finished, in order.
-    const finished: boolean[] = page.items.map(() => false);
-    let next = 0;
-    const worker = async () => {
-      while (next < page.items.length && timeLeft()) {
-        const index = next++;
-        finished[index] = await visit(page.items[index] as Enrollment);
+  const start = await options.cursors.load();
+  let savedCursor = start;
+  const walk = new RegistryWalk(
+    options.registry,
+    start,
+    options.pageSize ?? Math.max(options.userConcurrency * 2, 10),
+    () => saveCursor(),
+  );
+  /** Persists the walk's cursor if it moved; one save at a time, so an older one never lands last. */
+  let saving: Promise<void> = Promise.resolve();
+  function saveCursor(): Promise<void> {
+    saving = saving.then(async () => {
+      const cursor = walk.cursor;
+      if (cursor === savedCursor) return;
+      try {
+        await options.cursors.save(cursor, now());
+        savedCursor = cursor;
+      } catch (error) {
+        // The next run starts further back and finds that work not due or leased: harmless.
+        logger.warn('Sweep could not save its cursor', { cursor, error });
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(options.userConcurrency, page.items.length) }, worker));
-    const donePrefix = finished.indexOf(false) === -1 ? finished.length : finished.indexOf(false);
-    if (donePrefix > 0) {
-      const lastDone = page.items[donePrefix - 1] as Enrollment;
-      cursor = { ...cursor, after: `${lastDone.provider}#${lastDone.userId}` };
-    }
-    if (donePrefix < page.items.length) {
-      stoppedEarly = true;
-      await options.cursors.save(cursor, now());
-      break;
-    }
-    if (!page.nextAfter) {
-      const lastShard = cursor.shard + 1 >= shards;
-      cursor = lastShard
-        ? { shard: 0, after: undefined, passes: cursor.passes + 1 }
-        : { shard: cursor.shard + 1, after: undefined, passes: cursor.passes };
-      await options.cursors.save(cursor, now());
-      if (lastShard) {
-        passCompleted = true;
-        break;
-      }
-    } else {
-      await options.cursors.save(cursor, now());
-    }
+    });
+    return saving;
   }
+
+  // Workers pull users from one stream and visit them; a visit the deadline cut short halts the
+  // run (the cursor stays before that user, so the next run visits it again).
+  let halted = false;
+  const worker = async () => {
+    while (!halted && timeLeft()) {
+      const step = await walk.next();
+      if (!step) return;
+      if (!step.enrollment) continue;
+      if (await visit(step.enrollment)) walk.finish(step);
+      else halted = true;
+    }
+  };
+  await Promise.all(Array.from({ length: options.userConcurrency }, worker));
+  await saveCursor();
 
   return {
     runId: options.runId,
     ...summary,
     items,
-    stoppedEarly,
-    passCompleted,
-    cursor,
+    providers,
+    stoppedEarly: !walk.completedPass,
+    passCompleted: walk.completedPass,
+    cursor: walk.cursor,
     durationMs: now() - startedMs,
   };
 }

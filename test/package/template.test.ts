@@ -350,4 +350,25 @@ describe('Packaged CloudFormation template', () => {
     console.log('Zipped function sizes (KiB):', sizes);
     for (const size of Object.values(sizes)) expect(size).toBeLessThan(1024);
   });
+
+  it('schedules the refresh sweep: one enabled EventBridge rule at the stage rate, allowed to invoke its function', () => {
+    const rules = resourcesOfType('AWS::Events::Rule');
+    expect(rules.length).toBe(1);
+    const [ruleId, rule] = rules[0] as [string, Resource];
+    expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(15 minutes)', State: 'ENABLED' });
+    const functionArn = { 'Fn::GetAtt': ['RefreshCredentialsLambdaFunction', 'Arn'] };
+    expect(rule.Properties?.Targets).toEqual([expect.objectContaining({ Arn: functionArn })]);
+    expect(template.Resources.RefreshCredentialsLambdaFunction?.Properties?.Timeout).toBe(300);
+    const invokers = resourcesOfType('AWS::Lambda::Permission').map(
+      ([, permission]) => permission.Properties,
+    );
+    expect(invokers).toContainEqual(
+      expect.objectContaining({
+        FunctionName: functionArn,
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      }),
+    );
+  });
 });

@@ -1,7 +1,8 @@
 // The one Moneyhub client of the process: the user, connection and sync calls of
-// contracts/moneyhub.md on the identity service, over the shared transport. Client-level tokens
-// (client_credentials, no `sub`) are kept per scope set. Two things the contract leaves open are
-// learned once per process instead of guessed on every call: which scope family a route accepts
+// contracts/moneyhub.md on the identity service, and the sync trigger on the data API, over the
+// shared transport. Client-level tokens (client_credentials, no `sub`) are kept per scope set,
+// user-scoped ones (`sub=<userId>`, for the data API) per user. Two things the contract leaves open
+// are learned once per process instead of guessed on every call: which scope family a route accepts
 // (the primary, else the other on `invalid_scope` or a 403) and which delete-connection path exists
 // (the configured one, else the other on 404/405). No response cache here: see ./index.ts.
 import { randomUUID } from 'node:crypto';
@@ -25,6 +26,8 @@ import {
   type MoneyhubUser,
   moneyhubTokenResponse,
   moneyhubUser,
+  type SyncStarted,
+  syncStarted,
   type UserConnectionList,
   userConnectionList,
 } from './schemas';
@@ -87,6 +90,10 @@ function scopeGroups(primaryFamily: 'connection' | 'user'): Record<ScopeGroup, s
 /** Space-separated, de-duplicated and sorted, so one scope set is one token. */
 const normaliseScope = (scope: string) => [...new Set(scope.split(' ').filter(Boolean))].sort().join(' ');
 const tokenKey = (scope: string) => `client|${normaliseScope(scope)}`;
+const userTokenPrefix = (userId: string) => `user|${userId}|`;
+
+/** What a token for one user (`sub`) carries to trigger that user's syncs on the data API. */
+const syncScope = normaliseScope('accounts:read accounts:write:all');
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const otherPath = (path: DeleteConnectionPath): DeleteConnectionPath =>
   path === 'singular' ? 'plural' : 'singular';
@@ -106,6 +113,8 @@ const refusesScope = (error: unknown) =>
 
 export class MoneyhubClient {
   private readonly transport: ProviderTransport;
+  /** The data API (`MONEYHUB_DATA_API_URL`): only the sync trigger lives there. */
+  private readonly dataTransport: ProviderTransport;
   private readonly tokens: TokenCache;
   private readonly authentication: ClientAuthentication;
   private readonly scopes: Record<ScopeGroup, string[]>;
@@ -115,15 +124,19 @@ export class MoneyhubClient {
 
   constructor(private readonly options: MoneyhubClientOptions) {
     const { core, moneyhub } = options;
-    this.transport = new ProviderTransport({
-      provider: 'moneyhub',
-      baseUrl: moneyhub.MONEYHUB_IDENTITY_URL,
+    const transportOptions = {
+      provider: 'moneyhub' as const,
       parseErrorBody: parseMoneyhubErrorBody,
       maxAttempts: core.PROVIDER_MAX_ATTEMPTS,
       attemptTimeoutMs: core.PROVIDER_ATTEMPT_TIMEOUT_MS,
       retryBaseMs: core.PROVIDER_RETRY_BASE_MS,
       retryAfterCapSeconds: core.PROVIDER_RETRY_AFTER_CAP_SECONDS,
       fetch: options.fetch,
+    };
+    this.transport = new ProviderTransport({ ...transportOptions, baseUrl: moneyhub.MONEYHUB_IDENTITY_URL });
+    this.dataTransport = new ProviderTransport({
+      ...transportOptions,
+      baseUrl: moneyhub.MONEYHUB_DATA_API_URL,
     });
     this.tokens = options.tokens ?? new TokenCache();
     this.authentication = options.authentication ?? authenticationFrom(moneyhub);
@@ -170,7 +183,7 @@ export class MoneyhubClient {
   /** Deletes the user with all its connections and data (Moneyhub answers 204). */
   async deleteUser(call: CallContext, userId: string): Promise<void> {
     await this.withScopes(call, 'deleteUser', (token) =>
-      this.transport.send({
+      this.transport.acknowledged({
         operation: 'deleteUser',
         method: 'DELETE',
         path: `/users/${encodePathSegment(userId)}`,
@@ -237,7 +250,7 @@ export class MoneyhubClient {
           retry: true,
           passStatuses: [404, 405],
         };
-        const response = await this.transport.send(request);
+        const response = await this.transport.acknowledged(request);
         if (response.status !== 404 && response.status !== 405) {
           if (path !== this.deleteConnectionPath) {
             logger.info('Moneyhub delete-connection path learned', { path });
@@ -256,6 +269,36 @@ export class MoneyhubClient {
   /** Drops every cached token of this process. */
   forgetAllTokens() {
     this.tokens.clear();
+  }
+
+  /**
+   * Starts a sync of one connection: `POST {data API}/sync/{connectionId}` with a token for the user
+   * (`sub`), kept per user like Tink's user tokens. Moneyhub answers at once with the sync's id; the
+   * sync itself finishes later. Never repeated by the transport: a sync is not idempotent and
+   * Moneyhub documents no Idempotency-Key, so a lost answer is left to the caller to judge.
+   */
+  async triggerSync(call: CallContext, userId: string, connectionId: string): Promise<SyncStarted> {
+    return this.tokens.use(
+      `${userTokenPrefix(userId)}${syncScope}`,
+      () => this.mintToken(call, syncScope, userId),
+      (token) =>
+        this.dataTransport.json(
+          {
+            operation: 'syncConnection',
+            method: 'POST',
+            path: `/sync/${encodeConnectionId(connectionId)}`,
+            headers: bearer(token),
+            call,
+            retry: false,
+          },
+          syncStarted,
+        ),
+    );
+  }
+
+  /** Drops the user's tokens (after the user was deleted). */
+  forgetUser(userId: string) {
+    this.tokens.forgetPrefix(userTokenPrefix(userId));
   }
 
   /** Forgets the learned scope sets and delete-connection path: back to the configured defaults. */
@@ -296,11 +339,13 @@ export class MoneyhubClient {
     throw refusal;
   }
 
-  private async mintToken(call: CallContext, scope: string): Promise<MintedToken> {
+  /** A client_credentials token for the scope set; with `sub`, scoped to that user's data. */
+  private async mintToken(call: CallContext, scope: string, sub?: string): Promise<MintedToken> {
+    const operation = sub === undefined ? 'clientToken' : 'userToken';
     try {
       const token = await this.transport.json(
         {
-          operation: 'clientToken',
+          operation,
           method: 'POST',
           path: '/oidc/token',
           headers: await this.authentication.headers(),
@@ -308,6 +353,7 @@ export class MoneyhubClient {
             form: {
               grant_type: 'client_credentials',
               scope: normaliseScope(scope),
+              sub,
               ...(await this.authentication.form()),
             },
           }),
@@ -317,14 +363,17 @@ export class MoneyhubClient {
         },
         moneyhubTokenResponse,
       );
-      logger.debug('Minted a Moneyhub client token', { scope, expiresInSeconds: token.expires_in });
+      logger.debug(sub === undefined ? 'Minted a Moneyhub client token' : 'Minted a Moneyhub user token', {
+        scope,
+        expiresInSeconds: token.expires_in,
+      });
       return { accessToken: token.access_token, expiresInSeconds: token.expires_in };
     } catch (error) {
       // `invalid_scope`, `invalid_request`…: our token request is at fault, never the caller's.
       if (error instanceof ProviderError && error.providerStatus === 400) {
         throw new ProviderError({
           provider: 'moneyhub',
-          operation: 'clientToken',
+          operation,
           failure: ProviderFailure.credentialsRejected,
           detail:
             "The provider refused this service's token request (status 400); the caller is not at fault",

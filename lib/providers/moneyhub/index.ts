@@ -11,7 +11,13 @@ import { type EnrollmentRegistry, enrollmentRegistry } from '../../registry';
 import { isStaleEligible, ProviderError, ProviderFailure } from '../errors';
 import { userCacheScope } from '../user-scope';
 import { MoneyhubClient, type RegisterUserInput, type SyncPage } from './client';
-import type { ConnectionSyncList, MoneyhubUser, UserConnection, UserConnectionList } from './schemas';
+import type {
+  ConnectionSyncList,
+  MoneyhubUser,
+  SyncStarted,
+  UserConnection,
+  UserConnectionList,
+} from './schemas';
 
 export interface MoneyhubUsersOptions {
   client: MoneyhubClient;
@@ -39,7 +45,7 @@ export class MoneyhubUsers {
   async registerUser(call: CallContext, input: RegisterUserInput): Promise<MoneyhubUser> {
     const user = await this.options.client.registerUser(call, input);
     try {
-      await this.options.registry.enroll('moneyhub', user.userId);
+      await this.options.registry.enroll('moneyhub', user.userId, call);
     } catch (error) {
       countMetric('EnrollmentFailed', { provider: 'moneyhub' });
       logger.error('The Moneyhub user was registered but could not be enrolled for scheduled syncs', {
@@ -62,6 +68,7 @@ export class MoneyhubUsers {
       load: () => this.options.client.getUser(call, userId),
       bypass: options.noCache,
       serveStaleOn: isStaleEligible,
+      deadlineAtMs: call.deadlineAtMs,
     });
   }
 
@@ -77,6 +84,7 @@ export class MoneyhubUsers {
       load: () => this.options.client.listConnections(call, userId),
       bypass: options.noCache,
       serveStaleOn: isStaleEligible,
+      deadlineAtMs: call.deadlineAtMs,
     });
   }
 
@@ -106,6 +114,7 @@ export class MoneyhubUsers {
       load: () => this.options.client.listSyncs(call, userId, page),
       bypass: options.noCache,
       serveStaleOn: isStaleEligible,
+      deadlineAtMs: call.deadlineAtMs,
     });
   }
 
@@ -115,11 +124,33 @@ export class MoneyhubUsers {
     } catch (error) {
       // Already gone (e.g. a retry after a lost answer): a cached list must not keep showing it.
       if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) {
-        await this.options.cache.invalidate(scopeOf(userId));
+        await this.options.cache.invalidate(scopeOf(userId), call);
       }
       throw error;
     }
-    await this.options.cache.invalidate(scopeOf(userId));
+    await this.options.cache.invalidate(scopeOf(userId), call);
+  }
+
+  /**
+   * Starts a sync of the connection (data API, a token for the user), then invalidates the user's
+   * cache, awaited. Also invalidates when the connection is gone (404): a cached list must not keep
+   * showing it.
+   */
+  async syncConnection(
+    call: CallContext,
+    userId: string,
+    connectionId: string,
+  ): Promise<SyncStarted['data']> {
+    let started: SyncStarted;
+    try {
+      started = await this.options.client.triggerSync(call, userId, connectionId);
+    } catch (error) {
+      if (error instanceof ProviderError && error.failure === ProviderFailure.notFound)
+        await this.options.cache.invalidate(scopeOf(userId), call);
+      throw error;
+    }
+    await this.options.cache.invalidate(scopeOf(userId), call);
+    return started.data;
   }
 
   /** Deletes the user at Moneyhub, then its cached data and its enrolment. */
@@ -129,16 +160,17 @@ export class MoneyhubUsers {
     } catch (error) {
       // Already gone at Moneyhub: what we hold about the user goes too; the caller still hears 404.
       if (error instanceof ProviderError && error.failure === ProviderFailure.notFound)
-        await this.forget(userId);
+        await this.forget(call, userId);
       throw error;
     }
-    await this.forget(userId);
+    await this.forget(call, userId);
   }
 
-  private async forget(userId: string) {
-    await this.options.cache.purge(scopeOf(userId));
+  private async forget(call: CallContext, userId: string) {
+    this.options.client.forgetUser(userId);
+    await this.options.cache.purge(scopeOf(userId), call);
     try {
-      await this.options.registry.unenroll('moneyhub', userId);
+      await this.options.registry.unenroll('moneyhub', userId, call);
     } catch (error) {
       // The sweep finds the user gone at Moneyhub and skips it; the deletion itself succeeded.
       countMetric('UnenrollmentFailed', { provider: 'moneyhub' });
@@ -179,6 +211,7 @@ export type {
   ConnectionSync,
   ConnectionSyncList,
   MoneyhubUser,
+  SyncStarted,
   UserConnection,
   UserConnectionList,
 } from './schemas';

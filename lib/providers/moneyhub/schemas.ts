@@ -74,3 +74,9 @@ export type UserConnectionList = z.output<typeof userConnectionList>;
 
 export const connectionSyncList = listEnvelope(connectionSync);
 export type ConnectionSyncList = z.output<typeof connectionSyncList>;
+
+/** `POST {data API}/sync/{connectionId}`: the sync was started (it finishes later). */
+export const syncStarted = z.looseObject({
+  data: z.looseObject({ syncId: z.string().min(1), status: text }),
+});
+export type SyncStarted = z.output<typeof syncStarted>;

@@ -1,0 +1,103 @@
+// The scheduled sweep end to end: the refreshCredentials function, bundled and run by
+// serverless-offline, invoked through offline's Lambda invoke endpoint with the event an EventBridge
+// schedule delivers, against the stack's dynalite and simulators, with its stage's configuration.
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createDynamoDocumentClient } from '../../lib/cache/dynamodb-client';
+import { EnrollmentRegistry } from '../../lib/registry';
+import type { SweepSummary } from '../../lib/sweep';
+import { MoneyhubSimulatorControl } from '../../local/simulators/moneyhub';
+import { TinkSimulatorControl } from '../../local/simulators/tink';
+
+const tink = new TinkSimulatorControl(process.env.TINK_SIMULATOR_URL as string);
+const moneyhub = new MoneyhubSimulatorControl(process.env.MONEYHUB_SIMULATOR_URL as string);
+const functionName = 'open-banking-users-local-refreshCredentials';
+const invokeUrl = `${process.env.E2E_LAMBDA_URL}/2015-03-31/functions/${functionName}/invocations`;
+// The handlers' registry: the stack's table, and the default shard count serverless.yml keeps.
+const registry = new EnrollmentRegistry(
+  createDynamoDocumentClient({
+    endpoint: process.env.DYNAMODB_ENDPOINT as string,
+    region: process.env.AWS_REGION as string,
+  }),
+  process.env.CACHE_TABLE_NAME as string,
+  16,
+);
+
+const hourMs = 60 * 60 * 1000;
+
+/** What EventBridge delivers for a `schedule` rule. */
+const scheduledEvent = () => ({
+  version: '0',
+  id: randomUUID(),
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '000000000000',
+  time: new Date().toISOString(),
+  region: 'eu-west-1',
+  resources: ['arn:aws:events:eu-west-1:000000000000:rule/open-banking-users-local-refreshCredentials'],
+  detail: {},
+});
+
+describe('Function: refreshCredentials through serverless-offline', () => {
+  it('runs a sweep on a scheduled event and answers with its summary', async () => {
+    // Prepare: one Tink and one Moneyhub user, each with one item due (7 h old; the default
+    // threshold is 6 h) and one not, enrolled the way the API enrols them
+    const nowMs = Date.now();
+    const {
+      users: [tinkUser],
+    } = await tink.seed({
+      users: [
+        {
+          market: 'SE',
+          credentials: [
+            { status: 'UPDATED', updated: nowMs - 7 * hourMs },
+            { status: 'UPDATED', updated: nowMs - hourMs / 6 },
+          ],
+        },
+      ],
+    });
+    const [moneyhubUser] = await moneyhub.seed({
+      users: [
+        {
+          connections: [
+            { status: 'ok', error: null, lastUpdated: new Date(nowMs - 7 * hourMs).toISOString() },
+            { status: 'ok', error: null, lastUpdated: new Date(nowMs - hourMs / 6).toISOString() },
+          ],
+        },
+      ],
+    });
+    if (!tinkUser || !moneyhubUser) throw new Error('The simulators seeded no user');
+    await registry.enroll('tink', tinkUser.userId);
+    await registry.enroll('moneyhub', moneyhubUser.userId);
+    const [dueCredential, freshCredential] = tinkUser.credentialIds as [string, string];
+    const [dueConnection, freshConnection] = moneyhubUser.connectionIds as [string, string];
+
+    // Act
+    const response = await fetch(invokeUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(scheduledEvent()),
+    });
+
+    // Assess: a summary (other e2e files may have enrolled users too, so counts are lower bounds)
+    expect(response.status).toBe(200);
+    const summary = (await response.json()) as SweepSummary;
+    expect(summary).toMatchObject({
+      runId: expect.any(String),
+      passCompleted: true,
+      stoppedEarly: false,
+      usersFailed: 0,
+      cursor: { shard: 0, passes: expect.any(Number) },
+      items: { failed: 0, 'rate-limited': 0 },
+    });
+    expect(summary.usersVisited).toBeGreaterThanOrEqual(2);
+    expect(summary.providers.tink?.refreshed).toBeGreaterThanOrEqual(1);
+    expect(summary.providers.moneyhub?.refreshed).toBeGreaterThanOrEqual(1);
+    // Exactly the due items were acted on
+    const refreshes = await tink.refreshes();
+    expect(refreshes[dueCredential]).toBe(1);
+    expect(refreshes[freshCredential]).toBeUndefined();
+    const { syncsTriggered } = await moneyhub.user(moneyhubUser.userId);
+    expect(syncsTriggered).toEqual({ [dueConnection]: 1, [freshConnection]: 0 });
+  });
+});
