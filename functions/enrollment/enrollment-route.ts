@@ -7,6 +7,9 @@ import type { ProviderName } from '../../lib/providers/errors';
 
 export const enrollmentPath = z.object({ userId: providerUserId });
 
+/** Like every route that takes no query parameters, the enrolment routes refuse any. */
+export const enrollmentQuery = z.strictObject({});
+
 export function providerOf(rawPath: string): ProviderName {
   const first = rawPath.split('/')[1];
   if (first === 'tink' || first === 'moneyhub') return first;

@@ -27,18 +27,39 @@ export interface ValidationIssue {
   message: string;
 }
 
+/**
+ * A refusal lists at most this many issues, each field and message clipped: the answer never grows
+ * with the input (a body with thousands of unknown keys would otherwise be echoed twice over, past
+ * Lambda's 6 MB response limit, and turn a 400 into an API Gateway 5xx).
+ */
+const maxIssues = 10;
+const maxIssueText = 200;
+
+function clip(text: string): string {
+  if (text.length <= maxIssueText) return text;
+  // Never end on half a surrogate pair.
+  return `${text.slice(0, maxIssueText - 1).replace(/[\ud800-\udbff]$/, '')}…`;
+}
+
 /** The request is not acceptable; nothing was called or changed. */
 export class RequestValidationError extends Error implements ProblemSource {
+  readonly issues: ValidationIssue[];
+
   constructor(
-    readonly issues: ValidationIssue[],
+    issues: ValidationIssue[],
     readonly status = 400,
   ) {
+    const shown = issues
+      .slice(0, maxIssues)
+      .map((issue) => ({ ...issue, field: clip(issue.field), message: clip(issue.message) }));
+    const omitted = issues.length - shown.length;
     super(
-      issues
+      shown
         .map((issue) => `${issue.location}${issue.field ? `.${issue.field}` : ''}: ${issue.message}`)
-        .join('; '),
+        .join('; ') + (omitted > 0 ? `; and ${omitted} more issue${omitted === 1 ? '' : 's'}` : ''),
     );
     this.name = 'RequestValidationError';
+    this.issues = shown;
   }
 
   toProblem(): Problem {
