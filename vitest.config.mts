@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SecretScanLastSequencer from './test/support/secret-scan-last';
 
 // Four lanes. `npm test` (scripts/test.ts) runs each in its own vitest process: the integration and
 // e2e global setups export different environments, which must not meet in one process. Unit tests
@@ -6,6 +7,9 @@ import { defineConfig } from 'vitest/config';
 // run their files one at a time, so that fault injection and call counts never leak between files.
 export default defineConfig({
   test: {
+    // Vitest's order, but test/integration/secret-hygiene.test.ts last: its scan of the cache table
+    // runs after every other integration file (a sequencer is root-level; it moves only that file).
+    sequence: { sequencer: SecretScanLastSequencer },
     projects: [
       {
         test: {

@@ -21,3 +21,9 @@ export function callContextFrom(context: Partial<Context> | undefined, nowMs = D
     deadlineAtMs: nowMs + Math.max(0, remainingMs - config.DEADLINE_SAFETY_MS),
   };
 }
+
+/** A signal that aborts at the deadline (epoch ms), for calls that take one; none without a deadline. */
+export function deadlineSignal(deadlineAtMs: number | undefined): AbortSignal | undefined {
+  if (deadlineAtMs === undefined) return undefined;
+  return AbortSignal.timeout(Math.max(1, Math.ceil(deadlineAtMs - Date.now())));
+}

@@ -10,6 +10,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient } from './cache/dynamodb-client';
+import { deadlineSignal } from './call-context';
 import { coreConfig } from './config';
 import type { ProviderName } from './providers/errors';
 
@@ -23,6 +24,12 @@ export interface EnrollmentPage {
   items: Enrollment[];
   /** The sort key to continue after, absent when the shard is done. */
   nextAfter?: string;
+}
+
+export interface RegistryCallOptions {
+  /** Epoch ms by which the call must be done (the invocation's deadline); given up on then. */
+  deadlineAtMs?: number;
+  nowMs?: number;
 }
 
 const userKey = (provider: ProviderName, userId: string) => `${provider}#${userId}`;
@@ -43,23 +50,34 @@ export class EnrollmentRegistry {
     return { pk: `registry#${this.shardOf(provider, userId)}`, sk: userKey(provider, userId) };
   }
 
-  async enroll(provider: ProviderName, userId: string, nowMs = Date.now()): Promise<void> {
+  async enroll(provider: ProviderName, userId: string, options: RegistryCallOptions = {}): Promise<void> {
     await this.client
       .send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...this.key(provider, userId), provider, userId, enrolledAtMs: nowMs },
+          Item: {
+            ...this.key(provider, userId),
+            provider,
+            userId,
+            enrolledAtMs: options.nowMs ?? Date.now(),
+          },
           // Enrolling twice keeps the first enrolment time.
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
+        { abortSignal: deadlineSignal(options.deadlineAtMs) },
       )
       .catch((error: unknown) => {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
       });
   }
 
-  async unenroll(provider: ProviderName, userId: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.key(provider, userId) }));
+  async unenroll(provider: ProviderName, userId: string, options: RegistryCallOptions = {}): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: this.key(provider, userId) }),
+      {
+        abortSignal: deadlineSignal(options.deadlineAtMs),
+      },
+    );
   }
 
   async isEnrolled(provider: ProviderName, userId: string): Promise<boolean> {

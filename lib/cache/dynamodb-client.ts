@@ -15,7 +15,9 @@ export function createDynamoDocumentClient(options: { endpoint?: string; region:
       ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 1500 },
+    // Without throwOnRequestTimeout the SDK only warns when requestTimeout passes and waits on: a table
+    // that accepts a connection and never answers would hold every request until the Lambda dies.
+    requestHandler: { connectionTimeout: 500, requestTimeout: 1500, throwOnRequestTimeout: true },
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

@@ -10,7 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { CachePurgeIncompleteError, CacheUnavailableError } from './errors';
-import type { CacheEntryRecord, CacheSnapshot, CacheStore, FillOutcome } from './store';
+import type { CacheEntryRecord, CacheSnapshot, CacheStore, FillOutcome, StoreCallOptions } from './store';
 
 const metaSortKey = 'meta';
 const entrySortKey = (resource: string) => `c#${resource}`;
@@ -34,7 +34,7 @@ export class DynamoDbCacheStore implements CacheStore {
     private readonly tableName: string,
   ) {}
 
-  async read(scope: string, resource: string): Promise<CacheSnapshot> {
+  async read(scope: string, resource: string, options: StoreCallOptions = {}): Promise<CacheSnapshot> {
     let keys: Record<string, string>[] = [
       { pk: scope, sk: metaSortKey },
       { pk: scope, sk: entrySortKey(resource) },
@@ -45,9 +45,10 @@ export class DynamoDbCacheStore implements CacheStore {
       if (attempt > maxUnprocessedRetries)
         throw new CacheUnavailableError('read', { cause: 'unprocessed keys' });
       if (attempt > 0) await sleep(backoffMs(attempt));
-      const result = await this.call('read', () =>
+      const result = await this.call('read', options, (abortSignal) =>
         this.client.send(
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+          { abortSignal },
         ),
       );
       items.push(...(result.Responses?.[this.tableName] ?? []));
@@ -67,7 +68,12 @@ export class DynamoDbCacheStore implements CacheStore {
     };
   }
 
-  async fill(scope: string, resource: string, entry: CacheEntryRecord): Promise<FillOutcome> {
+  async fill(
+    scope: string,
+    resource: string,
+    entry: CacheEntryRecord,
+    options: StoreCallOptions = {},
+  ): Promise<FillOutcome> {
     const item: StoredEntry & { pk: string; sk: string } = {
       pk: scope,
       sk: entrySortKey(resource),
@@ -85,6 +91,7 @@ export class DynamoDbCacheStore implements CacheStore {
           ConditionExpression: 'attribute_not_exists(gen) OR gen <= :gen',
           ExpressionAttributeValues: { ':gen': entry.generation },
         }),
+        { abortSignal: options.abortSignal },
       );
       return 'stored';
     } catch (error) {
@@ -93,8 +100,12 @@ export class DynamoDbCacheStore implements CacheStore {
     }
   }
 
-  async bumpGeneration(scope: string, retainUntilEpochSeconds?: number): Promise<number> {
-    const result = await this.call('invalidate', () =>
+  async bumpGeneration(
+    scope: string,
+    retainUntilEpochSeconds?: number,
+    options: StoreCallOptions = {},
+  ): Promise<number> {
+    const result = await this.call('invalidate', options, (abortSignal) =>
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
@@ -109,16 +120,17 @@ export class DynamoDbCacheStore implements CacheStore {
               : { ':one': 1, ':retainUntil': retainUntilEpochSeconds },
           ReturnValues: 'UPDATED_NEW',
         }),
+        { abortSignal },
       ),
     );
     return Number(result.Attributes?.gen ?? 0);
   }
 
-  async deleteEntries(scope: string): Promise<number> {
+  async deleteEntries(scope: string, options: StoreCallOptions = {}): Promise<number> {
     let deleted = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.call('purge', () =>
+      const page = await this.call('purge', options, (abortSignal) =>
         this.client.send(
           new QueryCommand({
             TableName: this.tableName,
@@ -128,33 +140,46 @@ export class DynamoDbCacheStore implements CacheStore {
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
+          { abortSignal },
         ),
       );
       const keys = (page.Items ?? []).filter((item) => item.sk !== metaSortKey);
       for (let index = 0; index < keys.length; index += batchWriteLimit) {
-        deleted += await this.deleteBatch(scope, keys.slice(index, index + batchWriteLimit));
+        deleted += await this.deleteBatch(scope, keys.slice(index, index + batchWriteLimit), options);
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return deleted;
   }
 
-  private async deleteBatch(scope: string, keys: Record<string, unknown>[]): Promise<number> {
+  private async deleteBatch(
+    scope: string,
+    keys: Record<string, unknown>[],
+    options: StoreCallOptions,
+  ): Promise<number> {
     let pending = keys.map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } }));
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > maxUnprocessedRetries) throw new CachePurgeIncompleteError(scope, pending.length);
       if (attempt > 0) await sleep(backoffMs(attempt));
-      const result = await this.call('purge', () =>
-        this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } })),
+      const result = await this.call('purge', options, (abortSignal) =>
+        this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }), {
+          abortSignal,
+        }),
       );
       pending = (result.UnprocessedItems?.[this.tableName] as typeof pending | undefined) ?? [];
     }
     return keys.length;
   }
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    operation: string,
+    options: StoreCallOptions,
+    send: (abortSignal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
     try {
-      return await send();
+      // An aborted signal fails the call at once, so a retry loop above stops at the deadline too.
+      options.abortSignal?.throwIfAborted();
+      return await send(options.abortSignal);
     } catch (error) {
       throw new CacheUnavailableError(operation, { cause: error });
     }

@@ -20,6 +20,6 @@ export function responseCache(): ResponseCache {
 
 export { DynamoDbCacheStore } from './dynamodb-store';
 export { CachePurgeIncompleteError, CacheUnavailableError } from './errors';
-export type { CacheReadOptions, CacheReadResult } from './response-cache';
+export type { CacheCallOptions, CacheReadOptions, CacheReadResult } from './response-cache';
 export { CacheStatus, ResponseCache } from './response-cache';
-export type { CacheEntryRecord, CacheStore } from './store';
+export type { CacheEntryRecord, CacheStore, StoreCallOptions } from './store';

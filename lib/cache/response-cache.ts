@@ -2,9 +2,10 @@
 // the stale-if-error window computed in code, conditional fills, O(1) invalidation, purge, and
 // falling open when storage fails. It knows nothing about providers: callers say what a scope,
 // a resource, a TTL and a stale-worthy error are.
+import { deadlineSignal } from '../call-context';
 import { countMetric, logger } from '../observability';
 import { CacheUnavailableError } from './errors';
-import type { CacheEntryRecord, CacheStore } from './store';
+import type { CacheEntryRecord, CacheStore, StoreCallOptions } from './store';
 
 export const CacheStatus = {
   /** Served from a fresh entry; no provider call. */
@@ -20,7 +21,15 @@ export const CacheStatus = {
 } as const;
 export type CacheStatus = (typeof CacheStatus)[keyof typeof CacheStatus];
 
-export interface CacheReadOptions<T> {
+export interface CacheCallOptions {
+  /**
+   * Epoch ms by which every storage call must be done (the invocation's deadline): a slow or hung
+   * table is given up on then, and retries stop, so the cache never outlives the invocation.
+   */
+  deadlineAtMs?: number;
+}
+
+export interface CacheReadOptions<T> extends CacheCallOptions {
   /** The user's scope, e.g. `tink#<userId>`: always the provider user id from the path. */
   scope: string;
   /** What is cached within the scope, e.g. `credentials` or `syncs?limit=10&offset=0`. */
@@ -60,6 +69,16 @@ export interface ResponseCacheOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Storage-call options for one call made now: aborted at the deadline, if there is one. */
+const storeCall = (options: CacheCallOptions): StoreCallOptions => ({
+  abortSignal: deadlineSignal(options.deadlineAtMs),
+});
+/**
+ * For a read or a fill, the table gets at most half the time left: a slow table is given up on
+ * early enough for the provider call (or the answer) to get the other half.
+ */
+const readCall = ({ deadlineAtMs }: CacheCallOptions): StoreCallOptions =>
+  storeCall({ deadlineAtMs: deadlineAtMs === undefined ? undefined : (Date.now() + deadlineAtMs) / 2 });
 
 export class ResponseCache {
   private readonly now: () => number;
@@ -74,7 +93,7 @@ export class ResponseCache {
   async read<T>(request: CacheReadOptions<T>): Promise<CacheReadResult<T>> {
     let snapshot: { generation: number; entry?: CacheEntryRecord } | undefined;
     try {
-      snapshot = await this.options.store.read(request.scope, request.resource);
+      snapshot = await this.options.store.read(request.scope, request.resource, readCall(request));
     } catch (error) {
       this.reportUnavailable('read', request.scope, error);
     }
@@ -133,9 +152,14 @@ export class ResponseCache {
     };
   }
 
-  /** Makes every cached entry of the scope unusable. Retried; reported, not thrown, when it fails. */
-  async invalidate(scope: string): Promise<boolean> {
-    const done = await this.withRetries('invalidate', scope, () => this.options.store.bumpGeneration(scope));
+  /**
+   * Makes every cached entry of the scope unusable. Retried (within the deadline); reported, not
+   * thrown, when it fails.
+   */
+  async invalidate(scope: string, options: CacheCallOptions = {}): Promise<boolean> {
+    const done = await this.withRetries('invalidate', scope, options, (call) =>
+      this.options.store.bumpGeneration(scope, undefined, call),
+    );
     if (done) countMetric('CacheInvalidation');
     return done !== undefined;
   }
@@ -145,13 +169,18 @@ export class ResponseCache {
    * then every entry is deleted. The generation marker stays for a while; it holds no personal data.
    * Retried; reported, not thrown, when it fails (the provider-side deletion has already happened).
    */
-  async purge(scope: string): Promise<{ complete: boolean; deleted: number }> {
+  async purge(
+    scope: string,
+    options: CacheCallOptions = {},
+  ): Promise<{ complete: boolean; deleted: number }> {
     const retentionSeconds = this.options.purgeRetentionSeconds ?? 24 * 60 * 60;
     const retainUntil = Math.ceil(this.now() / 1000) + retentionSeconds;
-    const bumped = await this.withRetries('purge', scope, () =>
-      this.options.store.bumpGeneration(scope, retainUntil),
+    const bumped = await this.withRetries('purge', scope, options, (call) =>
+      this.options.store.bumpGeneration(scope, retainUntil, call),
     );
-    const deleted = await this.withRetries('purge', scope, () => this.options.store.deleteEntries(scope));
+    const deleted = await this.withRetries('purge', scope, options, (call) =>
+      this.options.store.deleteEntries(scope, call),
+    );
     const complete = bumped !== undefined && deleted !== undefined;
     if (complete) countMetric('CachePurge');
     return { complete, deleted: deleted ?? 0 };
@@ -160,19 +189,23 @@ export class ResponseCache {
   private async withRetries<R>(
     operation: string,
     scope: string,
-    action: () => Promise<R>,
+    options: CacheCallOptions,
+    action: (call: StoreCallOptions) => Promise<R>,
   ): Promise<R | undefined> {
     const attempts = this.options.invalidateAttempts ?? 3;
+    const { deadlineAtMs } = options;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await action();
+        return await action(storeCall(options));
       } catch (error) {
-        if (attempt >= attempts) {
+        const waitMs = Math.random() * 50 * 2 ** attempt;
+        const outOfTime = deadlineAtMs !== undefined && Date.now() + waitMs >= deadlineAtMs;
+        if (attempt >= attempts || outOfTime) {
           countMetric('CacheInvalidationFailed', { operation });
-          logger.error(`Cache ${operation} failed after retries`, { scope, attempts, error });
+          logger.error(`Cache ${operation} failed after retries`, { scope, attempts: attempt, error });
           return undefined;
         }
-        await sleep(Math.random() * 50 * 2 ** attempt);
+        await sleep(waitMs);
       }
     }
   }
@@ -190,7 +223,13 @@ export class ResponseCache {
       expiresAtEpochSeconds: Math.ceil(freshUntilMs / 1000) + this.options.staleWindowSeconds,
     };
     try {
-      return (await this.options.store.fill(request.scope, request.resource, entry)) === 'stored';
+      const outcome = await this.options.store.fill(
+        request.scope,
+        request.resource,
+        entry,
+        readCall(request),
+      );
+      return outcome === 'stored';
     } catch (error) {
       this.reportUnavailable('fill', request.scope, error);
       return false;

@@ -20,13 +20,27 @@ export interface CacheSnapshot {
 
 export type FillOutcome = 'stored' | 'superseded';
 
+/** Per call: a signal that aborts the storage call (the invocation's deadline has come). */
+export interface StoreCallOptions {
+  abortSignal?: AbortSignal;
+}
+
 export interface CacheStore {
   /** The scope's generation and the entry, in one consistent round trip. */
-  read(scope: string, resource: string): Promise<CacheSnapshot>;
+  read(scope: string, resource: string, options?: StoreCallOptions): Promise<CacheSnapshot>;
   /** Writes the entry unless the stored one belongs to a newer generation. */
-  fill(scope: string, resource: string, entry: CacheEntryRecord): Promise<FillOutcome>;
+  fill(
+    scope: string,
+    resource: string,
+    entry: CacheEntryRecord,
+    options?: StoreCallOptions,
+  ): Promise<FillOutcome>;
   /** Makes every entry of the scope unusable in O(1); returns the new generation. */
-  bumpGeneration(scope: string, retainUntilEpochSeconds?: number): Promise<number>;
+  bumpGeneration(
+    scope: string,
+    retainUntilEpochSeconds?: number,
+    options?: StoreCallOptions,
+  ): Promise<number>;
   /** Deletes every entry of the scope (not its generation marker); returns how many were deleted. */
-  deleteEntries(scope: string): Promise<number>;
+  deleteEntries(scope: string, options?: StoreCallOptions): Promise<number>;
 }

@@ -158,17 +158,24 @@ export class ProviderTransport {
     return this.parse(request, response, schema);
   }
 
+  /**
+   * Sends a request whose success needs no body (a 204 in the contract). A body that comes anyway
+   * must still be well-formed JSON (any JSON is accepted): a success with a corrupted body leaves
+   * what happened unknown, so the caller must not hear that it worked.
+   */
+  async acknowledged(request: ProviderRequest): Promise<ProviderResponse> {
+    const response = await this.send(request);
+    const succeeded = response.status >= 200 && response.status < 300;
+    if (succeeded && response.text.trim() !== '') this.parseJsonText(request, response);
+    return response;
+  }
+
   parse<Schema extends z.ZodType>(
     request: ProviderRequest,
     response: ProviderResponse,
     schema: Schema,
   ): z.output<Schema> {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(response.text);
-    } catch (cause) {
-      throw this.badResponse(request, response, 'The provider answered with malformed JSON', cause);
-    }
+    const parsed = this.parseJsonText(request, response);
     const result = schema.safeParse(parsed);
     if (!result.success) {
       const where = result.error.issues
@@ -183,6 +190,16 @@ export class ProviderTransport {
       );
     }
     return result.data;
+  }
+
+  private parseJsonText(request: ProviderRequest, response: ProviderResponse): unknown {
+    try {
+      return JSON.parse(response.text);
+    } catch {
+      // Not the parser's own error: its message quotes the start of the body, which may be a token.
+      const cause = new SyntaxError(`Malformed JSON in a body of ${response.text.length} characters`);
+      throw this.badResponse(request, response, 'The provider answered with malformed JSON', cause);
+    }
   }
 
   private badResponse(request: ProviderRequest, response: ProviderResponse, detail: string, cause: unknown) {

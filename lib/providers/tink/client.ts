@@ -186,7 +186,7 @@ export class TinkClient {
   /** Starts Tink's asynchronous deletion (a list right after may still show the credential). */
   async deleteCredential(call: CallContext, userId: string, credentialId: string): Promise<void> {
     await this.withUserToken(call, userId, (token) =>
-      this.transport.send({
+      this.transport.acknowledged({
         operation: 'deleteCredential',
         method: 'DELETE',
         path: `/api/v1/credentials/${encodePathSegment(credentialId)}`,
@@ -208,7 +208,7 @@ export class TinkClient {
     const hasBody = Object.values(body).some((value) => value !== undefined);
     const idempotencyKey = randomUUID();
     await this.withUserToken(call, userId, (token) =>
-      this.transport.send({
+      this.transport.acknowledged({
         operation: 'refreshCredential',
         method: 'POST',
         path: `/api/v1/credentials/${encodePathSegment(credentialId)}/refresh`,
@@ -225,7 +225,7 @@ export class TinkClient {
   /** Deletes the user with a `user:delete` token minted for this call only, then drops its tokens. */
   async deleteUser(call: CallContext, userId: string): Promise<void> {
     const minted = await this.mintUserToken(call, userId, 'user:delete');
-    await this.transport.send({
+    await this.transport.acknowledged({
       operation: 'deleteUser',
       method: 'POST',
       path: '/api/v1/user/delete',

@@ -59,7 +59,7 @@ export class TinkUsers {
     const created = await this.options.client.createUser(call, input);
     const user = { userId: created.user_id, externalUserId: created.external_user_id ?? null };
     try {
-      await this.options.registry.enroll('tink', user.userId);
+      await this.options.registry.enroll('tink', user.userId, call);
     } catch (error) {
       countMetric('EnrollmentFailed', { provider: 'tink' });
       logger.error('The Tink user was created but could not be enrolled for scheduled refresh', {
@@ -97,6 +97,7 @@ export class TinkUsers {
       load: () => this.options.client.listCredentials(call, userId),
       bypass: options.noCache,
       serveStaleOn: isStaleEligible,
+      deadlineAtMs: call.deadlineAtMs,
     });
   }
 
@@ -113,12 +114,13 @@ export class TinkUsers {
       load: () => this.options.client.getCredential(call, userId, credentialId),
       bypass: options.noCache,
       serveStaleOn: isStaleEligible,
+      deadlineAtMs: call.deadlineAtMs,
     });
   }
 
   async deleteCredential(call: CallContext, userId: string, credentialId: string): Promise<void> {
     await this.options.client.deleteCredential(call, userId, credentialId);
-    await this.options.cache.invalidate(scopeOf(userId));
+    await this.options.cache.invalidate(scopeOf(userId), call);
   }
 
   async refreshCredential(
@@ -128,7 +130,7 @@ export class TinkUsers {
     options: TinkRefreshOptions = {},
   ): Promise<void> {
     await this.options.client.refreshCredential(call, userId, credentialId, options);
-    await this.options.cache.invalidate(scopeOf(userId));
+    await this.options.cache.invalidate(scopeOf(userId), call);
   }
 
   /** Deletes the user at Tink, then its tokens, its cached data and its enrolment. */
@@ -138,18 +140,18 @@ export class TinkUsers {
     } catch (error) {
       // Already gone at Tink: what we hold about the user goes too, and the caller still hears 404.
       if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) {
-        await this.forget(userId);
+        await this.forget(call, userId);
       }
       throw error;
     }
-    await this.forget(userId);
+    await this.forget(call, userId);
   }
 
-  private async forget(userId: string) {
+  private async forget(call: CallContext, userId: string) {
     this.options.client.forgetUser(userId);
-    await this.options.cache.purge(scopeOf(userId));
+    await this.options.cache.purge(scopeOf(userId), call);
     try {
-      await this.options.registry.unenroll('tink', userId);
+      await this.options.registry.unenroll('tink', userId, call);
     } catch (error) {
       // The sweep finds the user gone at Tink and skips it; the deletion itself succeeded.
       countMetric('UnenrollmentFailed', { provider: 'tink' });
