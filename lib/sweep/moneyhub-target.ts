@@ -1,16 +1,5 @@
-// The Moneyhub side of the sweep: which connections are due a sync, and the sync itself.
-// Due: `status: ok` and `lastUpdated` older than the threshold (or never set). A connection whose
-// last sync failed for a transient reason (`status: error` with `sync_error`, `sync_partial` or no
-// error code) is due by the same age rule: `lastUpdated` only moves on a successful sync, so it is
-// retried on every run once the threshold has passed, like Tink's TEMPORARY_ERROR, but never more
-// often than a run (and its lease) allows — some banks cap manual syncs per day.
-// Skipped: what needs the user (`mfa_required`, `credentials_error`, `resync`, an `expired` or
-// `stoppedSyncing` connection, a consent past `expiresAt`), a first sync still under way
-// (`status: never`), and anything this code does not know (an unknown status or error code is not
-// a reason to call the bank).
-import { ProviderError, ProviderFailure } from '../providers/errors';
 import type { MoneyhubUsers, UserConnection } from '../providers/moneyhub';
-import { ItemDecision, type SweepTarget } from './sweep';
+import { ItemDecision, planFromList, type SweepTarget } from './sweep';
 
 const needsUserErrors = new Set(['mfa_required', 'credentials_error', 'resync']);
 const needsUserExtendedStatuses = new Set(['expired', 'stoppedSyncing']);
@@ -50,20 +39,12 @@ export function moneyhubSweepTarget(options: {
 }): SweepTarget {
   const now = options.now ?? (() => Date.now());
   return {
-    async plan(call, userId) {
-      try {
-        // Fresh from Moneyhub (never a cached list), refilling the cache on the way.
-        const result = await options.users.listConnections(call, userId, { noCache: true });
-        const nowMs = now();
-        return result.value.data.map((connection) => ({
-          itemId: connection.id,
-          decision: moneyhubConnectionDecision(connection, options.syncAfterSeconds * 1000, nowMs),
-        }));
-      } catch (error) {
-        if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) return undefined;
-        throw error;
-      }
-    },
+    // Fresh from Moneyhub (never a cached list), refilling the cache on the way.
+    plan: (call, userId) =>
+      planFromList(
+        async () => (await options.users.listConnections(call, userId, { noCache: true })).value.data,
+        (connection) => moneyhubConnectionDecision(connection, options.syncAfterSeconds * 1000, now()),
+      ),
     async act(call, userId, connectionId) {
       await options.users.syncConnection(call, userId, connectionId);
     },

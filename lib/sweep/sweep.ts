@@ -47,6 +47,23 @@ export interface SweepTarget {
 }
 
 /** Items per decision (every planned item) and per outcome (the due ones). */
+/**
+ * A target's plan from a fresh list of the user's items, each judged by `decide`. A user the
+ * provider does not know (404) is gone: `undefined`, and the sweep un-enrols it.
+ */
+export async function planFromList<Item extends { id: string }>(
+  load: () => Promise<Item[]>,
+  decide: (item: Item) => ItemDecision,
+): Promise<PlannedItem[] | undefined> {
+  try {
+    const items = await load();
+    return items.map((item) => ({ itemId: item.id, decision: decide(item) }));
+  } catch (error) {
+    if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) return undefined;
+    throw error;
+  }
+}
+
 export type SweepItemCounts = Record<ItemDecision | ItemOutcome, number>;
 
 export interface SweepSummary {

@@ -5,10 +5,12 @@
 // are learned once per process instead of guessed on every call: which scope family a route accepts
 // (the primary, else the other on `invalid_scope` or a 403) and which delete-connection path exists
 // (the configured one, else the other on 404/405). No response cache here: see ./index.ts.
+
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../call-context';
 import type { CoreConfig, MoneyhubConfig } from '../../config';
 import { logger } from '../../observability';
+import { parseErrorBody } from '../error-body';
 import { ProviderError, ProviderFailure } from '../errors';
 import { resolveSecret } from '../secrets';
 import { type MintedToken, TokenCache } from '../token-cache';
@@ -54,23 +56,11 @@ export interface SyncPage {
 
 /** Moneyhub's `{code, message, correlationId}`, OAuth's `{error, error_description}`, or plain text. */
 export function parseMoneyhubErrorBody(text: string): ProviderErrorBody {
-  const trimmed = text.trim();
-  if (trimmed === '') return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(trimmed);
-  } catch {
-    return { message: trimmed };
-  }
-  if (typeof body === 'string') return { message: body };
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { message: trimmed };
-  const record = body as Record<string, unknown>;
-  const textOf = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-  return {
-    message: textOf(record.message) ?? textOf(record.error_description) ?? textOf(record.error),
-    code: textOf(record.code) ?? textOf(record.error),
-    requestId: textOf(record.correlationId),
-  };
+  return parseErrorBody(text, {
+    message: ['message', 'error_description', 'error'],
+    code: ['code', 'error'],
+    requestId: ['correlationId'],
+  });
 }
 
 /** Which scope sets a call may use, in order of preference (contracts/moneyhub.md "Scopes per route"). */

@@ -6,9 +6,9 @@ import { type CacheReadResult, type ResponseCache, responseCache } from '../../c
 import type { CallContext } from '../../call-context';
 import { coreConfig, moneyhubConfig } from '../../config';
 import { ResourceNotFoundError } from '../../http/problem';
-import { countMetric, logger } from '../../observability';
 import { type EnrollmentRegistry, enrollmentRegistry } from '../../registry';
 import { isStaleEligible, ProviderError, ProviderFailure } from '../errors';
+import { deleteUserEverywhere, enrollNewUser, type UserLifecycle } from '../user-lifecycle';
 import { userCacheScope } from '../user-scope';
 import { MoneyhubClient, type RegisterUserInput, type SyncPage } from './client';
 import type {
@@ -39,20 +39,16 @@ const scopeOf = (userId: string) => userCacheScope('moneyhub', userId);
 const syncsResource = (page: SyncPage) => `syncs?limit=${page.limit ?? 'default'}&offset=${page.offset ?? 0}`;
 
 export class MoneyhubUsers {
-  constructor(private readonly options: MoneyhubUsersOptions) {}
+  private readonly lifecycle: UserLifecycle;
+
+  constructor(private readonly options: MoneyhubUsersOptions) {
+    this.lifecycle = { provider: 'moneyhub', cache: options.cache, registry: options.registry };
+  }
 
   /** Registers the user at Moneyhub, then enrols it for scheduled syncs (a failed enrolment is reported, not fatal). */
   async registerUser(call: CallContext, input: RegisterUserInput): Promise<MoneyhubUser> {
     const user = await this.options.client.registerUser(call, input);
-    try {
-      await this.options.registry.enroll('moneyhub', user.userId, call);
-    } catch (error) {
-      countMetric('EnrollmentFailed', { provider: 'moneyhub' });
-      logger.error('The Moneyhub user was registered but could not be enrolled for scheduled syncs', {
-        userId: user.userId,
-        error,
-      });
-    }
+    await enrollNewUser(this.lifecycle, call, user.userId);
     return user;
   }
 
@@ -155,27 +151,7 @@ export class MoneyhubUsers {
 
   /** Deletes the user at Moneyhub, then its cached data and its enrolment. */
   async deleteUser(call: CallContext, userId: string): Promise<void> {
-    try {
-      await this.options.client.deleteUser(call, userId);
-    } catch (error) {
-      // Already gone at Moneyhub: what we hold about the user goes too; the caller still hears 404.
-      if (error instanceof ProviderError && error.failure === ProviderFailure.notFound)
-        await this.forget(call, userId);
-      throw error;
-    }
-    await this.forget(call, userId);
-  }
-
-  private async forget(call: CallContext, userId: string) {
-    this.options.client.forgetUser(userId);
-    await this.options.cache.purge(scopeOf(userId), call);
-    try {
-      await this.options.registry.unenroll('moneyhub', userId, call);
-    } catch (error) {
-      // The sweep finds the user gone at Moneyhub and skips it; the deletion itself succeeded.
-      countMetric('UnenrollmentFailed', { provider: 'moneyhub' });
-      logger.error('The Moneyhub user was deleted but could not be un-enrolled', { userId, error });
-    }
+    await deleteUserEverywhere(this.lifecycle, call, userId, this.options.client);
   }
 }
 

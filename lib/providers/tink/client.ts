@@ -2,10 +2,12 @@
 // with Tink's tokens. Client tokens are kept per scope set; each user has ONE user token carrying
 // TINK_USER_SCOPES (authorization grant + code exchange, the server-side recipe); a `user:delete`
 // token is minted only for a deletion and never kept. No response cache here: see ./index.ts.
+
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../call-context';
 import type { CoreConfig, TinkConfig } from '../../config';
 import { logger } from '../../observability';
+import { parseErrorBody } from '../error-body';
 import { resolveSecret } from '../secrets';
 import { type MintedToken, TokenCache } from '../token-cache';
 import {
@@ -61,26 +63,10 @@ export interface TinkClientOptions {
 
 /** Tink's error bodies: `{errorMessage, errorCode}`, OAuth's `{error, error_description}`, or plain text. */
 export function parseTinkErrorBody(text: string): ProviderErrorBody {
-  const trimmed = text.trim();
-  if (trimmed === '') return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(trimmed);
-  } catch {
-    return { message: trimmed };
-  }
-  if (typeof body === 'string') return { message: body };
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { message: trimmed };
-  const record = body as Record<string, unknown>;
-  const textOf = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-  return {
-    message:
-      textOf(record.errorMessage) ??
-      textOf(record.error_description) ??
-      textOf(record.message) ??
-      textOf(record.error),
-    code: textOf(record.errorCode) ?? textOf(record.error),
-  };
+  return parseErrorBody(text, {
+    message: ['errorMessage', 'error_description', 'message', 'error'],
+    code: ['errorCode', 'error'],
+  });
 }
 
 /** Comma-separated, trimmed, de-duplicated, in a stable order (so one scope set is one token key). */

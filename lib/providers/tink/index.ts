@@ -5,9 +5,9 @@
 import { type CacheReadResult, type ResponseCache, responseCache } from '../../cache';
 import type { CallContext } from '../../call-context';
 import { coreConfig, tinkConfig } from '../../config';
-import { countMetric, logger } from '../../observability';
 import { type EnrollmentRegistry, enrollmentRegistry } from '../../registry';
-import { isStaleEligible, ProviderError, ProviderFailure } from '../errors';
+import { isStaleEligible } from '../errors';
+import { deleteUserEverywhere, enrollNewUser, type UserLifecycle } from '../user-lifecycle';
 import { userCacheScope } from '../user-scope';
 import {
   type TinkAuthorizationInput,
@@ -48,7 +48,11 @@ export interface ReadOptions {
 const scopeOf = (userId: string) => userCacheScope('tink', userId);
 
 export class TinkUsers {
-  constructor(private readonly options: TinkUsersOptions) {}
+  private readonly lifecycle: UserLifecycle;
+
+  constructor(private readonly options: TinkUsersOptions) {
+    this.lifecycle = { provider: 'tink', cache: options.cache, registry: options.registry };
+  }
 
   get client(): TinkClient {
     return this.options.client;
@@ -58,15 +62,7 @@ export class TinkUsers {
   async createUser(call: CallContext, input: TinkCreateUserInput): Promise<TinkUser> {
     const created = await this.options.client.createUser(call, input);
     const user = { userId: created.user_id, externalUserId: created.external_user_id ?? null };
-    try {
-      await this.options.registry.enroll('tink', user.userId, call);
-    } catch (error) {
-      countMetric('EnrollmentFailed', { provider: 'tink' });
-      logger.error('The Tink user was created but could not be enrolled for scheduled refresh', {
-        userId: user.userId,
-        error,
-      });
-    }
+    await enrollNewUser(this.lifecycle, call, user.userId);
     return user;
   }
 
@@ -135,28 +131,7 @@ export class TinkUsers {
 
   /** Deletes the user at Tink, then its tokens, its cached data and its enrolment. */
   async deleteUser(call: CallContext, userId: string): Promise<void> {
-    try {
-      await this.options.client.deleteUser(call, userId);
-    } catch (error) {
-      // Already gone at Tink: what we hold about the user goes too, and the caller still hears 404.
-      if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) {
-        await this.forget(call, userId);
-      }
-      throw error;
-    }
-    await this.forget(call, userId);
-  }
-
-  private async forget(call: CallContext, userId: string) {
-    this.options.client.forgetUser(userId);
-    await this.options.cache.purge(scopeOf(userId), call);
-    try {
-      await this.options.registry.unenroll('tink', userId, call);
-    } catch (error) {
-      // The sweep finds the user gone at Tink and skips it; the deletion itself succeeded.
-      countMetric('UnenrollmentFailed', { provider: 'tink' });
-      logger.error('The Tink user was deleted but could not be un-enrolled', { userId, error });
-    }
+    await deleteUserEverywhere(this.lifecycle, call, userId, this.options.client);
   }
 
   private freshSecondsFor(credentials: TinkCredential[]): number {

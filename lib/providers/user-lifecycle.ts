@@ -1,0 +1,66 @@
+// What happens around a provider user's creation and deletion, the same for both providers: a new
+// user is enrolled for the scheduled refresh (a failed enrolment is reported, never a failed
+// create — the user exists); a deleted user's tokens, cached data and enrolment are forgotten, also
+// when the provider says the user was already gone (the caller still hears that 404).
+import type { ResponseCache } from '../cache';
+import type { CallContext } from '../call-context';
+import { countMetric, logger } from '../observability';
+import type { EnrollmentRegistry } from '../registry';
+import { ProviderError, ProviderFailure, type ProviderName } from './errors';
+import { userCacheScope } from './user-scope';
+
+export interface UserLifecycle {
+  provider: ProviderName;
+  cache: ResponseCache;
+  registry: EnrollmentRegistry;
+}
+
+export async function enrollNewUser(
+  lifecycle: UserLifecycle,
+  call: CallContext,
+  userId: string,
+): Promise<void> {
+  try {
+    await lifecycle.registry.enroll(lifecycle.provider, userId, call);
+  } catch (error) {
+    countMetric('EnrollmentFailed', { provider: lifecycle.provider });
+    logger.error('A new user could not be enrolled for the scheduled refresh', {
+      provider: lifecycle.provider,
+      userId,
+      error,
+    });
+  }
+}
+
+export async function deleteUserEverywhere(
+  lifecycle: UserLifecycle,
+  call: CallContext,
+  userId: string,
+  provider: {
+    deleteUser(call: CallContext, userId: string): Promise<void>;
+    forgetUser(userId: string): void;
+  },
+): Promise<void> {
+  const forget = async () => {
+    provider.forgetUser(userId);
+    await lifecycle.cache.purge(userCacheScope(lifecycle.provider, userId), call);
+    try {
+      await lifecycle.registry.unenroll(lifecycle.provider, userId, call);
+    } catch (error) {
+      // The sweep finds the user gone at the provider and un-enrols it then; the deletion succeeded.
+      countMetric('UnenrollmentFailed', { provider: lifecycle.provider });
+      logger.error('A deleted user could not be un-enrolled', {
+        provider: lifecycle.provider,
+        userId,
+        error,
+      });
+    }
+  };
+  try {
+    await provider.deleteUser(call, userId);
+  } catch (error) {
+    if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) await forget();
+    throw error;
+  }
+  await forget();
+}
