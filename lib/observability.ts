@@ -23,7 +23,22 @@ export const logger = new Logger({
   jsonReplacerFn: (key: string, value: unknown) => redactLogValue(key, value),
 });
 
-export const metrics = new Metrics({ namespace: 'OpenBankingUsers', serviceName });
+/**
+ * Metrics' own messages go through our logger. An invocation that recorded no metric is normal here
+ * (dimensioned metrics are flushed on their own), so that notice is demoted to debug.
+ */
+const metricsLogger = {
+  debug: (...content: unknown[]) => logger.debug(String(content[0]), { detail: content.slice(1) }),
+  info: (...content: unknown[]) => logger.info(String(content[0]), { detail: content.slice(1) }),
+  warn: (...content: unknown[]) => {
+    const message = String(content[0]);
+    if (message.startsWith('No application metrics to publish')) logger.debug(message);
+    else logger.warn(message, { detail: content.slice(1) });
+  },
+  error: (...content: unknown[]) => logger.error(String(content[0]), { detail: content.slice(1) }),
+};
+
+export const metrics = new Metrics({ namespace: 'OpenBankingUsers', serviceName, logger: metricsLogger });
 
 /** Counts one occurrence of `name`, optionally split by one dimension. Never throws. */
 export function countMetric(name: string, dimensions: Record<string, string> = {}, value = 1) {

@@ -3,28 +3,13 @@
 // dynalite of the local stack, seeded with the demo users.
 import { describe, expect, it } from 'vitest';
 import { demoConnectionIds, demoUserIds, MoneyhubSimulatorControl } from '../../local/simulators/moneyhub';
-import { api as fetchApi } from '../support/api';
+import { apiJson } from '../support/api';
 
 const moneyhub = new MoneyhubSimulatorControl(process.env.MONEYHUB_SIMULATOR_URL as string);
 
 interface Connection {
   id: string;
   status: string;
-}
-
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetchApi(path, {
-    method,
-    headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    // biome-ignore lint/suspicious/noExplicitAny: responses are asserted field by field
-    body: (text === '' ? undefined : JSON.parse(text)) as any,
-  };
 }
 
 describe('Moneyhub routes through serverless-offline', () => {
@@ -34,15 +19,15 @@ describe('Moneyhub routes through serverless-offline', () => {
     const connectionId = demoConnectionIds.aliceOk;
 
     // Act
-    const user = await api('GET', `/moneyhub/users/${userId}`);
-    const list = await api('GET', `/moneyhub/users/${userId}/connections`);
-    const hit = await api('GET', `/moneyhub/users/${userId}/connections`);
-    const encoded = await api(
+    const user = await apiJson('GET', `/moneyhub/users/${userId}`);
+    const list = await apiJson('GET', `/moneyhub/users/${userId}/connections`);
+    const hit = await apiJson('GET', `/moneyhub/users/${userId}/connections`);
+    const encoded = await apiJson(
       'GET',
       `/moneyhub/users/${userId}/connections/${encodeURIComponent(connectionId)}`,
     );
-    const raw = await api('GET', `/moneyhub/users/${userId}/connections/${connectionId}`);
-    const syncs = await api('GET', `/moneyhub/users/${userId}/syncs?limit=5&offset=10`);
+    const raw = await apiJson('GET', `/moneyhub/users/${userId}/connections/${connectionId}`);
+    const syncs = await apiJson('GET', `/moneyhub/users/${userId}/syncs?limit=5&offset=10`);
 
     // Assess
     expect(user.status).toBe(200);
@@ -67,7 +52,7 @@ describe('Moneyhub routes through serverless-offline', () => {
 
   it('registers a user, deletes one of its connections, then deletes the user', async () => {
     // Prepare: a registered user, given two connections at the simulator (a real one needs the bank)
-    const registered = await api('POST', '/moneyhub/users', { clientUserId: 'e2e-user' });
+    const registered = await apiJson('POST', '/moneyhub/users', { clientUserId: 'e2e-user' });
     expect(registered.status).toBe(201);
     expect(registered.body).toMatchObject({
       userId: expect.stringMatching(/^[0-9a-f]{24}$/),
@@ -80,15 +65,15 @@ describe('Moneyhub routes through serverless-offline', () => {
     if (!seeded) throw new Error('The simulator seeded no user');
     const [gone, kept] = seeded.connectionIds as [string, string];
     const connections = `/moneyhub/users/${userId}/connections`;
-    const before = await api('GET', connections);
+    const before = await apiJson('GET', connections);
     expect(before.body.data).toHaveLength(2);
 
     // Act
-    const deleted = await api('DELETE', `${connections}/${encodeURIComponent(gone)}`);
-    const after = await api('GET', connections);
-    const goneNow = await api('GET', `${connections}/${encodeURIComponent(gone)}`);
-    const deletedUser = await api('DELETE', `/moneyhub/users/${userId}`);
-    const afterUser = await api('GET', `/moneyhub/users/${userId}`);
+    const deleted = await apiJson('DELETE', `${connections}/${encodeURIComponent(gone)}`);
+    const after = await apiJson('GET', connections);
+    const goneNow = await apiJson('GET', `${connections}/${encodeURIComponent(gone)}`);
+    const deletedUser = await apiJson('DELETE', `/moneyhub/users/${userId}`);
+    const afterUser = await apiJson('GET', `/moneyhub/users/${userId}`);
 
     // Assess
     expect(deleted.status).toBe(204);
@@ -103,7 +88,7 @@ describe('Moneyhub routes through serverless-offline', () => {
   });
 
   it('refuses an invalid connection id with 400 problem+json', async () => {
-    const response = await api('GET', `/moneyhub/users/${demoUserIds.bob}/connections/..%2F..%2Fsecrets`);
+    const response = await apiJson('GET', `/moneyhub/users/${demoUserIds.bob}/connections/..%2F..%2Fsecrets`);
 
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('application/problem+json');

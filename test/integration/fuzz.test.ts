@@ -12,9 +12,8 @@
 // the number of cases. The total number of cases run is printed at the end.
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../lib/cache/dynamodb-client';
-import { metrics } from '../../lib/observability';
 import { enrollmentRegistry } from '../../lib/registry';
 import { SimulatorControl } from '../../local/simulators/harness';
 import { countDynamoRequests } from '../support/dynamo-requests';
@@ -221,19 +220,14 @@ async function enrolments(): Promise<Set<string>> {
 }
 
 describe('Fuzz: every route, in-process', () => {
-  let warn: { mockRestore(): void } | undefined;
   let enrolledBefore = new Set<string>();
 
   beforeAll(async () => {
     enrolledBefore = await enrolments();
     console.log(`fuzz: FUZZ_SEED=${baseSeed} FUZZ_SCALE=${scale} over ${routes.length} routes`);
-    // Metrics are disabled in this lane, but Powertools still warns on every empty flush.
-    const metricsConsole = (metrics as unknown as { console: Console }).console;
-    warn = vi.spyOn(metricsConsole, 'warn').mockImplementation(() => undefined);
   });
 
   afterAll(() => {
-    warn?.mockRestore();
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
     console.log(
       `fuzz: ${casesRun} cases run over ${routes.length} routes in ${seconds} s (FUZZ_SEED=${baseSeed})`,

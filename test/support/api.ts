@@ -29,3 +29,30 @@ export async function api(path: string, init: RequestInit = {}, auth: ApiAuth = 
   if (token !== null) headers.set('Authorization', `Bearer ${token}`);
   return fetch(`${baseUrl}${path}`, { ...init, headers });
 }
+
+export interface ApiJsonResponse {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: e2e tests assert response bodies field by field
+  body: any;
+}
+
+/** `api()` with a JSON body in and a parsed body out. */
+export async function apiJson(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiJsonResponse> {
+  const response = await api(path, {
+    method,
+    headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text === '' ? undefined : JSON.parse(text),
+  };
+}
