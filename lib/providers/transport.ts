@@ -136,13 +136,27 @@ export class ProviderTransport {
   async send(request: ProviderRequest): Promise<ProviderResponse> {
     const maxAttempts = request.retry ? this.options.maxAttempts : 1;
     let last: AttemptFailureDetails | undefined;
+    // Whether an earlier attempt may have acted with only its answer lost (no status, or a 5xx).
+    let mayHaveActed = false;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const gate = requestGate;
       const outcome = gate
         ? await gate.run(() => this.attempt(request, attempt))
         : await this.attempt(request, attempt);
+      const status = outcome instanceof AttemptFailure ? outcome.details.status : outcome.status;
+      if (request.method === 'DELETE' && mayHaveActed && status === 404) {
+        // A retried delete that finds nothing: an earlier attempt deleted it and its answer was
+        // lost. Gone is what was asked for, so this is the success the caller would have heard.
+        return {
+          status: 204,
+          text: '',
+          providerRequestId:
+            outcome instanceof AttemptFailure ? outcome.details.providerRequestId : outcome.providerRequestId,
+        };
+      }
       if (!(outcome instanceof AttemptFailure)) return outcome;
       last = outcome.details;
+      if (last.status === undefined || last.status >= 500) mayHaveActed = true;
       if (last.status === 429) gate?.rateLimited((last.retryAfterSeconds ?? 1) * 1000);
       if (!last.retryable || attempt === maxAttempts) break;
       const waitMs = this.backoffMs(attempt, last.retryAfterSeconds);

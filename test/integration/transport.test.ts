@@ -10,6 +10,7 @@ let server: RunningSimulator;
 let control: SimulatorControl;
 const seenTraceIds: string[] = [];
 const waits: number[] = [];
+const deleted = new Set<string>();
 
 function transport(overrides: Partial<ConstructorParameters<typeof ProviderTransport>[0]> = {}) {
   return new ProviderTransport({
@@ -65,6 +66,16 @@ beforeAll(async () => {
         },
       },
       { method: 'POST', pattern: '/things', handler: () => ({ status: 200, body: { id: 'created' } }) },
+      {
+        method: 'DELETE',
+        pattern: '/things/:id',
+        handler: (req) => {
+          if (deleted.has(req.params.id as string))
+            return { status: 404, body: { errorMessage: 'not found' } };
+          deleted.add(req.params.id as string);
+          return { status: 204 };
+        },
+      },
     ],
   });
   control = new SimulatorControl(server.url);
@@ -172,5 +183,20 @@ describe('Class: ProviderTransport', () => {
     });
     expect(error.detail).toContain('market must be ISO 3166-1');
     expect((await control.calls()).total).toBe(1);
+  });
+
+  it('treats a retried DELETE that finds nothing as done when the first answer was lost', async () => {
+    await control.injectFault('DELETE /things/:id', { kind: 'drop-after-handling' }, 1);
+    const response = await transport().send(request({ method: 'DELETE', path: '/things/lost-answer' }));
+    expect(response.status).toBe(204);
+    expect((await control.calls()).total).toBe(2);
+  });
+
+  it('still answers 404 for a DELETE of something that never existed', async () => {
+    deleted.add('never-there');
+    const error = await failureOf(
+      transport().send(request({ method: 'DELETE', path: '/things/never-there' })),
+    );
+    expect(error).toMatchObject({ failure: ProviderFailure.notFound, httpStatus: 404 });
   });
 });

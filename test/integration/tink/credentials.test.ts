@@ -259,6 +259,28 @@ describe('Route: DELETE /tink/users/{userId}/credentials/{credentialId}', () => 
     expect((await providerCalls())[route.list]).toBe(1);
   });
 
+  it('answers 204 and invalidates when the answer to the delete was lost and the retry finds it gone', async () => {
+    // Prepare: Tink deletes the credential, but the connection drops before its answer arrives
+    const { userId, credentialIds } = await seedUser([{ status: 'UPDATED' }, { status: 'UPDATED' }]);
+    const [gone] = credentialIds as [string, string];
+    await list(userId);
+    await control.injectFault(route.delete, { kind: 'drop-after-handling' }, 1);
+
+    // Act
+    const response = await call(deleteCredential, {
+      method: 'DELETE',
+      path: credentialPath(userId, gone),
+      pathParameters: { userId, credentialId: gone },
+    });
+    const after = await list(userId);
+
+    // Assess: the retry found it gone — success, and no stale list afterwards
+    expect(response.statusCode).toBe(204);
+    expect(after.headers['Cache-Status']).toMatch(/fwd=miss/);
+    const listed = after.json<{ credentials: Credential[] }>().credentials;
+    expect(listed.find((credential) => credential.id === gone)?.status ?? 'DELETED').toBe('DELETED');
+  });
+
   it('answers 404 for an unknown credential and invalidates nothing', async () => {
     const { userId } = await seedUser();
     await list(userId);
