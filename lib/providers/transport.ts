@@ -52,6 +52,11 @@ export interface ProviderRequest {
    */
   retry: boolean;
   idempotencyKey?: string;
+  /**
+   * A 429 here limits this one resource (e.g. Moneyhub's "synced too recently" per connection), not
+   * the client: the request gate is not paused for everyone.
+   */
+  rateLimitsResourceOnly?: boolean;
   /** Statuses the caller handles itself instead of receiving a ProviderError (e.g. 404 for a fallback). */
   passStatuses?: number[];
 }
@@ -157,7 +162,9 @@ export class ProviderTransport {
       if (!(outcome instanceof AttemptFailure)) return outcome;
       last = outcome.details;
       if (last.status === undefined || last.status >= 500) mayHaveActed = true;
-      if (last.status === 429) gate?.rateLimited((last.retryAfterSeconds ?? 1) * 1000);
+      if (last.status === 429 && !request.rateLimitsResourceOnly) {
+        gate?.rateLimited((last.retryAfterSeconds ?? 1) * 1000);
+      }
       if (!last.retryable || attempt === maxAttempts) break;
       const waitMs = this.backoffMs(attempt, last.retryAfterSeconds);
       if (waitMs === undefined || Date.now() + waitMs >= request.call.deadlineAtMs) break;

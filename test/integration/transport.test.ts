@@ -3,7 +3,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { ProviderError, ProviderFailure } from '../../lib/providers/errors';
-import { type ProviderRequest, ProviderTransport } from '../../lib/providers/transport';
+import {
+  type ProviderRequest,
+  ProviderTransport,
+  setProviderRequestGate,
+} from '../../lib/providers/transport';
 import { type RunningSimulator, SimulatorControl, startSimulator } from '../../local/simulators/harness';
 
 let server: RunningSimulator;
@@ -198,5 +202,22 @@ describe('Class: ProviderTransport', () => {
       transport().send(request({ method: 'DELETE', path: '/things/never-there' })),
     );
     expect(error).toMatchObject({ failure: ProviderFailure.notFound, httpStatus: 404 });
+  });
+
+  it('pauses the request gate on a 429, unless the 429 limits only that resource', async () => {
+    const pauses: number[] = [];
+    setProviderRequestGate({ run: (task) => task(), rateLimited: (ms) => pauses.push(ms) });
+    try {
+      await control.injectFault('POST /things', { kind: 'rate-limit', retryAfterSeconds: 7 }, 2);
+      const post = request({ method: 'POST', path: '/things', retry: false });
+      await failureOf(transport().send({ ...post, rateLimitsResourceOnly: true }));
+      const afterResourceOnly = [...pauses];
+      await failureOf(transport().send(post));
+
+      expect(afterResourceOnly).toEqual([]);
+      expect(pauses).toEqual([7000]);
+    } finally {
+      setProviderRequestGate(undefined);
+    }
   });
 });

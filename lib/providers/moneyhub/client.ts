@@ -280,6 +280,8 @@ export class MoneyhubClient {
             headers: bearer(token),
             call,
             retry: false,
+            // Moneyhub throttles syncs per connection: that 429 must not hold up the other users.
+            rateLimitsResourceOnly: true,
           },
           syncStarted,
         ),
