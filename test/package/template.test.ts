@@ -358,7 +358,10 @@ describe('Packaged CloudFormation template', () => {
     expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(15 minutes)', State: 'ENABLED' });
     const functionArn = { 'Fn::GetAtt': ['RefreshCredentialsLambdaFunction', 'Arn'] };
     expect(rule.Properties?.Targets).toEqual([expect.objectContaining({ Arn: functionArn })]);
-    expect(template.Resources.RefreshCredentialsLambdaFunction?.Properties?.Timeout).toBe(300);
+    expect(template.Resources.RefreshCredentialsLambdaFunction?.Properties).toMatchObject({
+      Timeout: 300,
+      ReservedConcurrentExecutions: 1,
+    });
     const invokers = resourcesOfType('AWS::Lambda::Permission').map(
       ([, permission]) => permission.Properties,
     );
