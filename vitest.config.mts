@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import SecretScanLastSequencer from './test/support/secret-scan-last';
+import SecretScanLastSequencer from './test/support/secret-scan-last.mts';
 
 // Four lanes. `npm test` (scripts/test.ts) runs each in its own vitest process: the integration and
 // e2e global setups export different environments, which must not meet in one process. Unit tests

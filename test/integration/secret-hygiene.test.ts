@@ -5,7 +5,7 @@
 //   1. every operation runs, succeeding and failing, at DEBUG with every event logged; the captured
 //      logs and every error body hold none of them;
 //   2. a full Scan of the cache table holds none of them. The sequencer (test/support/
-//      secret-scan-last.ts) runs this file after every other integration file, so the scan sees what
+//      secret-scan-last.mts) runs this file after every other integration file, so the scan sees what
 //      the whole suite left in the table, and a find fails the run like any failed test.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
