@@ -7,9 +7,9 @@ import type { CallContext } from '../../call-context';
 import { coreConfig, moneyhubConfig } from '../../config';
 import { ResourceNotFoundError } from '../../http/problem';
 import { type EnrollmentRegistry, enrollmentRegistry } from '../../registry';
-import { isStaleEligible, ProviderError, ProviderFailure } from '../errors';
+import { ProviderError, ProviderFailure } from '../errors';
 import { deleteUserEverywhere, enrollNewUser, type UserLifecycle } from '../user-lifecycle';
-import { userCacheScope } from '../user-scope';
+import { readUserResource, userCacheScope } from '../user-scope';
 import { MoneyhubClient, type RegisterUserInput, type SyncPage } from './client';
 import type {
   ConnectionSyncList,
@@ -57,14 +57,11 @@ export class MoneyhubUsers {
     userId: string,
     options: ReadOptions = {},
   ): Promise<CacheReadResult<MoneyhubUser>> {
-    return this.options.cache.read({
-      scope: scopeOf(userId),
+    return readUserResource(this.options.cache, 'moneyhub', call, userId, {
       resource: 'user',
       freshSeconds: this.options.userFreshSeconds,
       load: () => this.options.client.getUser(call, userId),
-      bypass: options.noCache,
-      serveStaleOn: isStaleEligible,
-      deadlineAtMs: call.deadlineAtMs,
+      noCache: options.noCache,
     });
   }
 
@@ -73,14 +70,11 @@ export class MoneyhubUsers {
     userId: string,
     options: ReadOptions = {},
   ): Promise<CacheReadResult<UserConnectionList>> {
-    return this.options.cache.read({
-      scope: scopeOf(userId),
+    return readUserResource(this.options.cache, 'moneyhub', call, userId, {
       resource: 'connections',
       freshSeconds: this.options.connectionsFreshSeconds,
       load: () => this.options.client.listConnections(call, userId),
-      bypass: options.noCache,
-      serveStaleOn: isStaleEligible,
-      deadlineAtMs: call.deadlineAtMs,
+      noCache: options.noCache,
     });
   }
 
@@ -103,27 +97,17 @@ export class MoneyhubUsers {
     page: SyncPage = {},
     options: ReadOptions = {},
   ): Promise<CacheReadResult<ConnectionSyncList>> {
-    return this.options.cache.read({
-      scope: scopeOf(userId),
+    return readUserResource(this.options.cache, 'moneyhub', call, userId, {
       resource: syncsResource(page),
       freshSeconds: this.options.syncsFreshSeconds,
       load: () => this.options.client.listSyncs(call, userId, page),
-      bypass: options.noCache,
-      serveStaleOn: isStaleEligible,
-      deadlineAtMs: call.deadlineAtMs,
+      noCache: options.noCache,
     });
   }
 
   async deleteConnection(call: CallContext, userId: string, connectionId: string): Promise<void> {
-    try {
-      await this.options.client.deleteConnection(call, userId, connectionId);
-    } catch (error) {
-      // Already gone (e.g. a retry after a lost answer): a cached list must not keep showing it.
-      if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) {
-        await this.options.cache.invalidate(scopeOf(userId), call);
-      }
-      throw error;
-    }
+    // A retry that finds the connection gone after a lost answer is a success (the transport's rule).
+    await this.options.client.deleteConnection(call, userId, connectionId);
     await this.options.cache.invalidate(scopeOf(userId), call);
   }
 

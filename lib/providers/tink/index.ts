@@ -6,9 +6,8 @@ import { type CacheReadResult, type ResponseCache, responseCache } from '../../c
 import type { CallContext } from '../../call-context';
 import { coreConfig, tinkConfig } from '../../config';
 import { type EnrollmentRegistry, enrollmentRegistry } from '../../registry';
-import { isStaleEligible } from '../errors';
 import { deleteUserEverywhere, enrollNewUser, type UserLifecycle } from '../user-lifecycle';
-import { userCacheScope } from '../user-scope';
+import { readUserResource, userCacheScope } from '../user-scope';
 import {
   type TinkAuthorizationInput,
   TinkClient,
@@ -86,14 +85,11 @@ export class TinkUsers {
     userId: string,
     options: ReadOptions = {},
   ): Promise<CacheReadResult<TinkCredentialList>> {
-    return this.options.cache.read({
-      scope: scopeOf(userId),
+    return readUserResource(this.options.cache, 'tink', call, userId, {
       resource: 'credentials',
       freshSeconds: (list) => this.freshSecondsFor(list.credentials),
       load: () => this.options.client.listCredentials(call, userId),
-      bypass: options.noCache,
-      serveStaleOn: isStaleEligible,
-      deadlineAtMs: call.deadlineAtMs,
+      noCache: options.noCache,
     });
   }
 
@@ -103,14 +99,11 @@ export class TinkUsers {
     credentialId: string,
     options: ReadOptions = {},
   ): Promise<CacheReadResult<TinkCredential>> {
-    return this.options.cache.read({
-      scope: scopeOf(userId),
+    return readUserResource(this.options.cache, 'tink', call, userId, {
       resource: `credentials/${credentialId}`,
       freshSeconds: (credential) => this.freshSecondsFor([credential]),
       load: () => this.options.client.getCredential(call, userId, credentialId),
-      bypass: options.noCache,
-      serveStaleOn: isStaleEligible,
-      deadlineAtMs: call.deadlineAtMs,
+      noCache: options.noCache,
     });
   }
 
