@@ -75,8 +75,13 @@ export type UserConnectionList = z.output<typeof userConnectionList>;
 export const connectionSyncList = listEnvelope(connectionSync);
 export type ConnectionSyncList = z.output<typeof connectionSyncList>;
 
-/** `POST {data API}/sync/{connectionId}`: the sync was started (it finishes later). */
+/**
+ * `POST {data API}/sync/{connectionId}`: `{data: {status: "ok" | "error", …}, links, meta}` (the
+ * sync itself finishes later). A `syncId` may come too; nothing here relies on it.
+ */
 export const syncStarted = z.looseObject({
-  data: z.looseObject({ syncId: z.string().min(1), status: text }),
+  data: z.looseObject({ status: text, syncId: text }),
+  links: z.looseObject({ self: text }).nullish(),
+  meta: z.looseObject({}).nullish(),
 });
 export type SyncStarted = z.output<typeof syncStarted>;

@@ -16,6 +16,7 @@ const baseScopes = [
   'offline_access',
   'user:create',
   'user:read',
+  'user:update',
   'user:delete',
   'accounts:read',
   'accounts:write',
@@ -23,16 +24,20 @@ const baseScopes = [
   'transactions:read:all',
   'transactions:write:all',
 ];
-const connectionScopes = ['connection:read', 'connection:delete'];
+const connectionScopes = ['connection:read', 'connection:update', 'connection:delete'];
 
 /** The `user` family hides `connection:*` so a client's fallback to `user:*` gets exercised. */
 export function advertisedScopes(family: ScopeFamily): string[] {
-  return family === 'connection' ? [...baseScopes, ...connectionScopes] : baseScopes;
+  return family === 'user' ? baseScopes : [...baseScopes, ...connectionScopes];
 }
 
-/** The scope a connection/sync route demands under the current family. */
-export function familyScope(family: ScopeFamily, action: 'read' | 'delete') {
-  return family === 'connection' ? `connection:${action}` : `user:${action}`;
+/**
+ * The scopes a connection/sync route accepts, any one of them: Moneyhub's reference gives
+ * `user:<action>` or `connection:<action>`; a one-family setting narrows that to its own.
+ */
+export function acceptedScopes(family: ScopeFamily, action: 'read' | 'update' | 'delete'): string[] {
+  if (family === 'either') return [`user:${action}`, `connection:${action}`];
+  return [`${family}:${action}`];
 }
 
 class OAuthError extends Error {
@@ -217,6 +222,23 @@ export function tokenHandler(state: MoneyhubState, endpoints: Endpoints) {
 
 /** Bearer check for API routes: 401 for a missing/unknown/expired token, 403 for a missing scope. */
 export function requireToken(state: MoneyhubState, request: SimRequest, scopes: string[]): IssuedToken {
+  const token = bearerToken(state, request);
+  const missing = scopes.filter((scope) => !token.scopes.has(scope));
+  if (missing.length > 0) throw insufficientScope(missing.join(' '));
+  return token;
+}
+
+/** Like `requireToken`, for routes that accept any one of several scopes. */
+export function requireAnyScope(state: MoneyhubState, request: SimRequest, accepted: string[]): IssuedToken {
+  const token = bearerToken(state, request);
+  if (!accepted.some((scope) => token.scopes.has(scope))) throw insufficientScope(accepted.join(' or '));
+  return token;
+}
+
+const insufficientScope = (wanted: string) =>
+  new SimHttpError(403, `Insufficient scope: requires ${wanted}`, { code: 'Forbidden' });
+
+function bearerToken(state: MoneyhubState, request: SimRequest): IssuedToken {
   const authorization = request.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
   const unauthorized = (message: string) =>
@@ -225,10 +247,5 @@ export function requireToken(state: MoneyhubState, request: SimRequest, scopes: 
   const token = state.tokens.get(match[1]);
   if (!token) throw unauthorized('Invalid access token');
   if (token.expiresAtMs <= Date.now()) throw unauthorized('Access token expired');
-  const missing = scopes.filter((scope) => !token.scopes.has(scope));
-  if (missing.length > 0)
-    throw new SimHttpError(403, `Insufficient scope: requires ${missing.join(' ')}`, {
-      code: 'Forbidden',
-    });
   return token;
 }

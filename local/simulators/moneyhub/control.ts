@@ -87,6 +87,7 @@ const seedUserSchema = z.looseObject({
   clientUserId: z.string().max(256).optional(),
   clientId: z.string().optional(),
   createdAt: isoDate.optional(),
+  lastAccessed: isoDate.optional(),
   userType: z.enum(['test', 'demo', 'live']).optional(),
   managedBy: z.enum(['user', 'client']).optional(),
   scopes: z.string().optional(),
@@ -110,7 +111,7 @@ const seedSchema = z.object({
 });
 
 const settingsSchema = z.strictObject({
-  scopeFamily: z.enum(['connection', 'user']).optional(),
+  scopeFamily: z.enum(['either', 'connection', 'user']).optional(),
   deleteConnectionPath: z.enum(['singular', 'plural', 'both']).optional(),
   unsupportedPathStatus: z.union([z.literal(404), z.literal(405)]).optional(),
   tokenLifetimeSeconds: z.number().int().min(1).optional(),
@@ -118,6 +119,7 @@ const settingsSchema = z.strictObject({
   syncOutcome: z.enum(fetchStatuses).optional(),
   syncMinIntervalMs: z.number().int().min(0).optional(),
   defaultSyncsLimit: z.number().int().min(1).optional(),
+  defaultUsersLimit: z.number().int().min(1).optional(),
   maxSyncsLimit: z.number().int().min(1).optional(),
   maxAssertionLifetimeSeconds: z.number().int().min(1).optional(),
 });
@@ -171,6 +173,7 @@ function buildUserRecord(seed: z.output<typeof seedUserSchema>, clientId: string
     clientId: fields.clientId ?? clientId,
     createdAt,
     updatedAt: createdAt,
+    lastAccessed: fields.lastAccessed ?? createdAt,
     scopes: fields.scopes ?? 'openid id:any accounts:read transactions:read:all',
     managedBy: fields.managedBy ?? 'client',
     userType: fields.userType ?? 'test',

@@ -1,10 +1,13 @@
 // The routes a Moneyhub API client calls: OIDC discovery, JWKS and token on the identity service;
 // users, connections and syncs at the identity service's root; the sync trigger on the data API
-// (`/v3`). Route patterns are the keys call counts and fault rules use.
+// (`/v3`, and `/v2.0`, the base the official 5.x client's README configures). Route patterns are the
+// keys call counts and fault rules use. A path no route matches answers the harness's plain
+// `Not found`, never a resource's "User not found".
 import type { JWK } from 'jose';
 import { type Route, SimHttpError, type SimRequest } from '../harness';
-import { advertisedScopes, familyScope, requireToken, tokenHandler } from './auth';
+import { acceptedScopes, advertisedScopes, requireAnyScope, requireToken, tokenHandler } from './auth';
 import {
+  type ConnectionSync,
   type IssuedToken,
   isoNow,
   type MoneyhubState,
@@ -42,6 +45,35 @@ function parseBoundedInt(request: SimRequest, name: string, fallback: number, mi
   return value;
 }
 
+/** `limit`/`offset` from the query, bounded like Moneyhub's. */
+function pageOf(request: SimRequest, defaultLimit: number, maxLimit: number) {
+  return {
+    limit: parseBoundedInt(request, 'limit', defaultLimit, 1, maxLimit),
+    offset: parseBoundedInt(request, 'offset', 0, 0, 999_999_999),
+  };
+}
+
+/** Moneyhub's list envelope for one page: `{data, links: {self, next?, prev?}, meta: {limit, offset, total}}`. */
+function pagedList<T>(
+  items: T[],
+  page: { limit: number; offset: number },
+  pageUrl: (offset: number) => string,
+) {
+  const { limit, offset } = page;
+  const total = items.length;
+  const url = (at: number) =>
+    `${pageUrl(at)}${pageUrl(at).includes('?') ? '&' : '?'}limit=${limit}&offset=${at}`;
+  return {
+    data: items.slice(offset, offset + limit),
+    links: {
+      self: url(offset),
+      ...(offset + limit < total ? { next: url(offset + limit) } : {}),
+      ...(offset > 0 ? { prev: url(Math.max(0, offset - limit)) } : {}),
+    },
+    meta: { limit, offset, total },
+  };
+}
+
 function discoveryDocument(state: MoneyhubState, urls: MoneyhubUrls) {
   return {
     issuer: urls.issuer,
@@ -76,11 +108,41 @@ export function moneyhubRoutes(state: MoneyhubState, urls: MoneyhubUrls, publicJ
         code: status === 405 ? 'MethodNotAllowed' : 'NotFound',
       });
     }
-    const token = requireToken(state, request, [familyScope(state.settings.scopeFamily, 'delete')]);
+    const token = requireAnyScope(state, request, acceptedScopes(state.settings.scopeFamily, 'delete'));
     const record = findUser(state, token, request.params.userId ?? '');
     if (!state.deleteConnection(record, request.params.connectionId ?? ''))
       throw notFound('Connection not found');
     return { status: 204 };
+  };
+
+  const readScopes = () => acceptedScopes(state.settings.scopeFamily, 'read');
+  const userUrl = (record: UserRecord) => `${urls.url}/users/${encodeURIComponent(record.user.userId)}`;
+
+  /** `POST {data API}/sync/:connectionId`: `{data: {status: "ok" | "error", syncId}, links, meta}`. */
+  const syncConnection = (base: string) => (request: SimRequest) => {
+    const token = requireToken(state, request, ['accounts:read', 'accounts:write:all']);
+    if (token.sub === undefined)
+      throw new SimHttpError(403, 'A token for the user (sub) is required', { code: 'Forbidden' });
+    const connectionId = request.params.connectionId ?? '';
+    if (state.connectionOwners.get(connectionId) !== token.sub) throw notFound('Connection not found');
+    const lastAtMs = state.lastSyncAtMs.get(connectionId);
+    const waitMs = lastAtMs === undefined ? 0 : lastAtMs + state.settings.syncMinIntervalMs - Date.now();
+    if (waitMs > 0)
+      throw new SimHttpError(
+        429,
+        'Connection was synced too recently',
+        { code: 'TooManyRequests' },
+        { 'Retry-After': String(Math.ceil(waitMs / 1000)) },
+      );
+    const started = state.startSync(token.sub, connectionId);
+    return {
+      status: 200,
+      body: {
+        data: { ...started, connectionId },
+        links: { self: `${urls.url}${base}/sync/${encodeURIComponent(connectionId).replace(/%3A/gi, ':')}` },
+        meta: {},
+      },
+    };
   };
 
   return [
@@ -99,6 +161,20 @@ export function moneyhubRoutes(state: MoneyhubState, urls: MoneyhubUrls, publicJ
       pattern: '/oidc/token',
       // Endpoints read at request time: the port is known only once the server listens.
       handler: tokenHandler(state, urls),
+    },
+    {
+      method: 'GET',
+      pattern: '/users',
+      handler: (request) => {
+        const token = requireToken(state, request, ['user:read']);
+        const page = pageOf(request, state.settings.defaultUsersLimit, 1000);
+        // The API client's own users; a token for one user (`sub`) sees only that user.
+        const users = [...state.users.values()]
+          .filter((record) => record.user.clientId === token.clientId)
+          .filter((record) => token.sub === undefined || record.user.userId === token.sub)
+          .map((record) => state.userView(record));
+        return { status: 200, body: pagedList(users, page, () => `${urls.url}/users`) };
+      },
     },
     {
       method: 'POST',
@@ -122,6 +198,7 @@ export function moneyhubRoutes(state: MoneyhubState, urls: MoneyhubUrls, publicJ
             ...(client?.clientName === undefined ? {} : { clientName: client.clientName }),
             createdAt: now,
             updatedAt: now,
+            lastAccessed: now,
             scopes: 'openid id:any accounts:read transactions:read:all',
             managedBy: 'client',
             userType: 'test',
@@ -155,9 +232,45 @@ export function moneyhubRoutes(state: MoneyhubState, urls: MoneyhubUrls, publicJ
       method: 'GET',
       pattern: '/users/:userId/connections',
       handler: (request) => {
-        const token = requireToken(state, request, [familyScope(state.settings.scopeFamily, 'read')]);
+        const token = requireAnyScope(state, request, readScopes());
         const record = findUser(state, token, request.params.userId ?? '');
         return { status: 200, body: { data: state.connectionsOf(record), meta: {} } };
+      },
+    },
+    {
+      method: 'PATCH',
+      pattern: '/users/:userId/connections/:connectionId',
+      handler: (request) => {
+        const token = requireAnyScope(state, request, acceptedScopes(state.settings.scopeFamily, 'update'));
+        const record = findUser(state, token, request.params.userId ?? '');
+        const entry = record.connections.get(request.params.connectionId ?? '');
+        if (!entry) throw notFound('Connection not found');
+        const { expiresAt } = request.json() as { expiresAt?: unknown };
+        if (typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt)))
+          throw badRequest('expiresAt must be an ISO date-time');
+        entry.connection.expiresAt = new Date(expiresAt).toISOString();
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/users/:userId/connections/:connectionId/syncs',
+      handler: (request) => {
+        const token = requireAnyScope(state, request, readScopes());
+        const record = findUser(state, token, request.params.userId ?? '');
+        const connectionId = request.params.connectionId ?? '';
+        if (!record.connections.has(connectionId)) throw notFound('Connection not found');
+        const { defaultSyncsLimit, maxSyncsLimit } = state.settings;
+        const syncs = record.syncs.filter((sync) => sync.connectionId === connectionId);
+        const connectionUrl = `${userUrl(record)}/connections/${encodeURIComponent(connectionId).replace(/%3A/gi, ':')}`;
+        return {
+          status: 200,
+          body: pagedList(
+            syncs,
+            pageOf(request, defaultSyncsLimit, maxSyncsLimit),
+            () => `${connectionUrl}/syncs`,
+          ),
+        };
       },
     },
     {
@@ -174,48 +287,27 @@ export function moneyhubRoutes(state: MoneyhubState, urls: MoneyhubUrls, publicJ
       method: 'GET',
       pattern: '/users/:userId/syncs',
       handler: (request) => {
-        const token = requireToken(state, request, [familyScope(state.settings.scopeFamily, 'read')]);
+        const token = requireAnyScope(state, request, readScopes());
         const record = findUser(state, token, request.params.userId ?? '');
         const { defaultSyncsLimit, maxSyncsLimit } = state.settings;
-        const limit = parseBoundedInt(request, 'limit', defaultSyncsLimit, 1, maxSyncsLimit);
-        const offset = parseBoundedInt(request, 'offset', 0, 0, 999_999_999);
-        const total = record.syncs.length;
-        const page = (at: number) =>
-          `${urls.url}/users/${encodeURIComponent(record.user.userId)}/syncs?limit=${limit}&offset=${at}`;
-        return {
-          status: 200,
-          body: {
-            data: record.syncs.slice(offset, offset + limit),
-            links: {
-              self: page(offset),
-              ...(offset + limit < total ? { next: page(offset + limit) } : {}),
-              ...(offset > 0 ? { prev: page(Math.max(0, offset - limit)) } : {}),
-            },
-            meta: { limit, offset, total },
-          },
-        };
+        const page = pageOf(request, defaultSyncsLimit, maxSyncsLimit);
+        return { status: 200, body: pagedList(record.syncs, page, () => `${userUrl(record)}/syncs`) };
       },
     },
     {
-      method: 'POST',
-      pattern: '/v3/sync/:connectionId',
+      method: 'GET',
+      pattern: '/users/:userId/syncs/:syncId',
       handler: (request) => {
-        const token = requireToken(state, request, ['accounts:read', 'accounts:write:all']);
-        if (token.sub === undefined)
-          throw new SimHttpError(403, 'A token for the user (sub) is required', { code: 'Forbidden' });
-        const connectionId = request.params.connectionId ?? '';
-        if (state.connectionOwners.get(connectionId) !== token.sub) throw notFound('Connection not found');
-        const lastAtMs = state.lastSyncAtMs.get(connectionId);
-        const waitMs = lastAtMs === undefined ? 0 : lastAtMs + state.settings.syncMinIntervalMs - Date.now();
-        if (waitMs > 0)
-          throw new SimHttpError(
-            429,
-            'Connection was synced too recently',
-            { code: 'TooManyRequests' },
-            { 'Retry-After': String(Math.ceil(waitMs / 1000)) },
-          );
-        return { status: 200, body: { data: state.startSync(token.sub, connectionId) } };
+        const token = requireAnyScope(state, request, readScopes());
+        const record = findUser(state, token, request.params.userId ?? '');
+        const sync: ConnectionSync | undefined = record.syncs.find(
+          (item) => item.id === request.params.syncId,
+        );
+        if (!sync) throw notFound('Sync not found');
+        return { status: 200, body: { data: sync } };
       },
     },
+    { method: 'POST', pattern: '/v3/sync/:connectionId', handler: syncConnection('/v3') },
+    { method: 'POST', pattern: '/v2.0/sync/:connectionId', handler: syncConnection('/v2.0') },
   ];
 }

@@ -3,7 +3,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
 
-export const ScopeFamily = { connection: 'connection', user: 'user' } as const;
+/**
+ * Which scopes the connection and sync routes accept: `either` (Moneyhub's reference: `user:*` or
+ * `connection:*`, the default), or only one family, as for an API client registered with one.
+ */
+export const ScopeFamily = { either: 'either', connection: 'connection', user: 'user' } as const;
 export type ScopeFamily = (typeof ScopeFamily)[keyof typeof ScopeFamily];
 
 export const DeleteConnectionPath = { singular: 'singular', plural: 'plural', both: 'both' } as const;
@@ -56,7 +60,8 @@ export interface MoneyhubUserFields {
   updatedAt: string;
   scopes: string;
   managedBy: 'user' | 'client';
-  lastAccessed?: string;
+  /** Typed as required by the official client 6.x. */
+  lastAccessed: string;
   userType: 'test' | 'demo' | 'live';
   clientName?: string;
   [extra: string]: unknown;
@@ -93,7 +98,7 @@ export interface ConnectionSync {
 }
 
 export interface MoneyhubSettings {
-  /** Which scope family the connection and sync routes demand (the other is not advertised when `user`). */
+  /** Which scope family the connection and sync routes accept (`connection:*` is not advertised when `user`). */
   scopeFamily: ScopeFamily;
   deleteConnectionPath: DeleteConnectionPath;
   /** What the disabled delete-connection path answers. */
@@ -107,13 +112,15 @@ export interface MoneyhubSettings {
   syncMinIntervalMs: number;
   /** `GET /users/:userId/syncs` without `limit` [unconfirmed]. */
   defaultSyncsLimit: number;
+  /** `GET /users` without `limit` (Moneyhub documents 100). */
+  defaultUsersLimit: number;
   maxSyncsLimit: number;
   /** Longest client assertion lifetime accepted (exp − now, and age of iat). */
   maxAssertionLifetimeSeconds: number;
 }
 
 export const defaultSettings: MoneyhubSettings = {
-  scopeFamily: 'connection',
+  scopeFamily: 'either',
   deleteConnectionPath: 'singular',
   unsupportedPathStatus: 404,
   tokenLifetimeSeconds: 7200,
@@ -121,6 +128,7 @@ export const defaultSettings: MoneyhubSettings = {
   syncOutcome: 'success',
   syncMinIntervalMs: 5000,
   defaultSyncsLimit: 10,
+  defaultUsersLimit: 100,
   maxSyncsLimit: 1000,
   maxAssertionLifetimeSeconds: 300,
 };
@@ -250,21 +258,28 @@ export class MoneyhubState {
     this.lastSyncAtMs.delete(connectionId);
   }
 
-  /** Records a sync trigger; the ConnectionSync lands after `syncDurationMs`. */
-  startSync(userId: string, connectionId: string): { syncId: string; status: string } {
+  /**
+   * Records a sync trigger; the ConnectionSync lands after `syncDurationMs`. The status is Moneyhub's
+   * `ok | error`: `error` only when the sync finished at once (no duration) and failed.
+   */
+  startSync(userId: string, connectionId: string): { syncId: string; status: 'ok' | 'error' } {
     const syncId = randomUUID();
     const createdAt = isoNow();
     this.syncsTriggered.set(connectionId, (this.syncsTriggered.get(connectionId) ?? 0) + 1);
     this.lastSyncAtMs.set(connectionId, Date.now());
     const complete = () => this.completeSync(userId, connectionId, syncId, createdAt);
-    if (this.settings.syncDurationMs <= 0) return { syncId, status: complete() ?? 'pending' };
+    if (this.settings.syncDurationMs <= 0) {
+      const fetchStatus = complete();
+      const failed = fetchStatus !== undefined && fetchStatus !== 'success' && fetchStatus !== 'partial';
+      return { syncId, status: failed ? 'error' : 'ok' };
+    }
     const timer = setTimeout(() => {
       this.pendingSyncs.delete(timer);
       complete();
     }, this.settings.syncDurationMs);
     timer.unref();
     this.pendingSyncs.add(timer);
-    return { syncId, status: 'pending' };
+    return { syncId, status: 'ok' };
   }
 
   private completeSync(

@@ -348,6 +348,7 @@ describe('Moneyhub simulator', () => {
         updatedAt: expect.any(String),
         scopes: expect.any(String),
         managedBy: 'client',
+        lastAccessed: body.createdAt,
         userType: 'test',
         connectionIds: [],
       });
@@ -497,17 +498,35 @@ describe('Moneyhub simulator', () => {
       expect(data[2]).not.toHaveProperty('lastUpdated');
     });
 
-    it('demands connection:read under the connection family and user:read under the user family', async () => {
+    it('accepts either scope family by default, as Moneyhub does', async () => {
       const user = await seedOne(1);
       const userRead = await accessToken('user:read');
+      const connectionRead = await accessToken('connection:read');
 
-      const refused = await call('GET', `/users/${user.userId}/connections`, userRead);
+      const withUserRead = await call('GET', `/users/${user.userId}/connections`, userRead);
+      const withConnectionRead = await call('GET', `/users/${user.userId}/connections`, connectionRead);
+
+      expect(withUserRead.status).toBe(200);
+      expect(withConnectionRead.status).toBe(200);
+      expect(withConnectionRead.body).toEqual(withUserRead.body);
+    });
+
+    it('demands one family only under a one-family setting', async () => {
+      const user = await seedOne(1);
+      const userRead = await accessToken('user:read');
+      const connectionRead = await accessToken('connection:read');
+
+      await sim.control.settings({ scopeFamily: 'connection' });
+      const refusedUserRead = await call('GET', `/users/${user.userId}/connections`, userRead);
+      const acceptedConnectionRead = await call('GET', `/users/${user.userId}/connections`, connectionRead);
       await sim.control.settings({ scopeFamily: 'user' });
-      const accepted = await call('GET', `/users/${user.userId}/connections`, userRead);
+      const acceptedUserRead = await call('GET', `/users/${user.userId}/connections`, userRead);
+      const refusedConnectionRead = await call('GET', `/users/${user.userId}/connections`, connectionRead);
 
-      expect(refused.status).toBe(403);
-      expect(refused.body.message).toContain('connection:read');
-      expect(accepted.status).toBe(200);
+      expect([refusedUserRead.status, acceptedConnectionRead.status]).toEqual([403, 200]);
+      expect(refusedUserRead.body.message).toContain('connection:read');
+      expect([acceptedUserRead.status, refusedConnectionRead.status]).toEqual([200, 403]);
+      expect(refusedConnectionRead.body.message).toContain('user:read');
     });
 
     it('answers 404 for an unknown user', async () => {
@@ -670,6 +689,188 @@ describe('Moneyhub simulator', () => {
     });
   });
 
+  describe('Route: GET /users', () => {
+    it("lists the API client's users in pages with links and meta", async () => {
+      const seeded = await sim.control.seed({
+        users: Array.from({ length: 5 }, (_, index) => ({ clientUserId: `listed-${index}` })),
+      });
+      await sim.control.seed({ clientId: basicClientId, users: [{ clientUserId: 'someone-else' }] });
+      const token = await accessToken('user:read');
+
+      const all = await call('GET', '/users', token);
+      const page = await call('GET', '/users?limit=2&offset=2', token);
+
+      expect(all.status).toBe(200);
+      expect(all.body.meta).toEqual({ limit: 100, offset: 0, total: 5 });
+      const listed = all.body.data as Array<Record<string, unknown>>;
+      expect(listed.map((user) => user.userId)).toEqual(seeded.map((user) => user.userId));
+      expect(listed[0]).toMatchObject({ clientId: jwtClientId, lastAccessed: expect.any(String) });
+      expect(page.body.meta).toEqual({ limit: 2, offset: 2, total: 5 });
+      expect((page.body.data as Array<{ userId: string }>).map((user) => user.userId)).toEqual(
+        seeded.slice(2, 4).map((user) => user.userId),
+      );
+      expect(page.body.links).toEqual({
+        self: `${sim.url}/users?limit=2&offset=2`,
+        next: `${sim.url}/users?limit=2&offset=4`,
+        prev: `${sim.url}/users?limit=2&offset=0`,
+      });
+    });
+
+    it('keeps fields it does not know on a user, and gives every user lastAccessed', async () => {
+      const [seeded] = await sim.control.seed({
+        users: [
+          { clientUserId: 'with-extras', lastAccessed: '2026-02-01T00:00:00.000Z', riskProfile: 'low' },
+        ],
+      });
+      const token = await accessToken('user:read');
+
+      const one = await call('GET', `/users/${seeded?.userId}`, token);
+      const listed = await call('GET', '/users', token);
+
+      expect(one.body).toMatchObject({ riskProfile: 'low', lastAccessed: '2026-02-01T00:00:00.000Z' });
+      expect(listed.body.data).toEqual([one.body]);
+    });
+
+    it('answers 403 without user:read and 400 for a bad limit', async () => {
+      const withoutScope = await call('GET', '/users', await accessToken('user:create'));
+      const badLimit = await call('GET', '/users?limit=0', await accessToken('user:read'));
+
+      expect(withoutScope.status).toBe(403);
+      expect(badLimit.status).toBe(400);
+    });
+  });
+
+  describe('Route: GET /users/:userId/syncs/:syncId', () => {
+    it('returns one sync in a data envelope, with either scope family', async () => {
+      const user = await seedOne(1, 3);
+      const syncId = user.syncIds[1] as string;
+
+      const withUserRead = await call(
+        'GET',
+        `/users/${user.userId}/syncs/${syncId}`,
+        await accessToken('user:read'),
+      );
+      const withConnectionRead = await call(
+        'GET',
+        `/users/${user.userId}/syncs/${syncId}`,
+        await accessToken('connection:read'),
+      );
+
+      expect(withUserRead.status).toBe(200);
+      expect(withUserRead.body.data).toMatchObject({ id: syncId, connectionId: user.connectionIds[0] });
+      expect(withConnectionRead.body).toEqual(withUserRead.body);
+    });
+
+    it('answers 404 "Sync not found" for an unknown sync and "User not found" for an unknown user', async () => {
+      const user = await seedOne(1, 1);
+      const token = await accessToken('user:read');
+
+      const unknownSync = await call('GET', `/users/${user.userId}/syncs/${randomUUID()}`, token);
+      const unknownUser = await call(
+        'GET',
+        `/users/ffffffffffffffffffffffff/syncs/${user.syncIds[0]}`,
+        token,
+      );
+
+      expect([unknownSync.status, unknownSync.body.message]).toEqual([404, 'Sync not found']);
+      expect([unknownUser.status, unknownUser.body.message]).toEqual([404, 'User not found']);
+    });
+  });
+
+  describe('Route: GET /users/:userId/connections/:connectionId/syncs', () => {
+    it("pages one connection's syncs, the connection id sent raw with its colon", async () => {
+      const user = await seedOne(2, 12);
+      const connectionId = user.connectionIds[0] as string;
+      const token = await accessToken('user:read');
+      const expected = (await sim.control.user(user.userId)).syncs
+        .filter((sync) => sync.connectionId === connectionId)
+        .map((sync) => sync.id);
+
+      const first = await call(
+        'GET',
+        `/users/${user.userId}/connections/${connectionId}/syncs?limit=4`,
+        token,
+      );
+      const second = await call(
+        'GET',
+        `/users/${user.userId}/connections/${encodeURIComponent(connectionId)}/syncs?limit=4&offset=4`,
+        token,
+      );
+
+      expect(expected).toHaveLength(6);
+      expect(first.status).toBe(200);
+      expect((first.body.data as Array<{ id: string }>).map((sync) => sync.id)).toEqual(expected.slice(0, 4));
+      expect(first.body.meta).toEqual({ limit: 4, offset: 0, total: 6 });
+      expect(first.body.links).toEqual({
+        self: `${sim.url}/users/${user.userId}/connections/${connectionId}/syncs?limit=4&offset=0`,
+        next: `${sim.url}/users/${user.userId}/connections/${connectionId}/syncs?limit=4&offset=4`,
+      });
+      expect((second.body.data as Array<{ id: string }>).map((sync) => sync.id)).toEqual(expected.slice(4));
+    });
+
+    it('answers 404 for an unknown connection and for an unknown user', async () => {
+      const user = await seedOne(1, 1);
+      const token = await accessToken('connection:read');
+
+      const unknownConnection = await call('GET', `/users/${user.userId}/connections/nope/syncs`, token);
+      const unknownUser = await call(
+        'GET',
+        `/users/ffffffffffffffffffffffff/connections/${user.connectionIds[0]}/syncs`,
+        token,
+      );
+
+      expect([unknownConnection.status, unknownConnection.body.message]).toEqual([
+        404,
+        'Connection not found',
+      ]);
+      expect([unknownUser.status, unknownUser.body.message]).toEqual([404, 'User not found']);
+    });
+  });
+
+  describe('Route: PATCH /users/:userId/connections/:connectionId', () => {
+    it("updates the consent's expiresAt with user:update or connection:update and answers 204", async () => {
+      const user = await seedOne(1);
+      const connectionId = user.connectionIds[0] as string;
+      const expiresAt = '2027-01-01T00:00:00.000Z';
+
+      const updated = await call(
+        'PATCH',
+        `/users/${user.userId}/connections/${connectionId}`,
+        await accessToken('user:update'),
+        {
+          body: { expiresAt },
+        },
+      );
+      const refused = await call(
+        'PATCH',
+        `/users/${user.userId}/connections/${connectionId}`,
+        await accessToken('user:read'),
+        {
+          body: { expiresAt },
+        },
+      );
+
+      expect([updated.status, refused.status]).toEqual([204, 403]);
+      expect((await sim.control.user(user.userId)).connections[0]?.expiresAt).toBe(expiresAt);
+    });
+  });
+
+  describe('Unknown routes', () => {
+    it('answer like an unknown route, not like an unknown user', async () => {
+      const user = await seedOne(1);
+      const token = await accessToken('user:read connection:read');
+
+      const unknownRoute = await call('GET', `/users/${user.userId}/accounts`, token);
+      const unknownRouteUnknownUser = await call('GET', '/users/ffffffffffffffffffffffff/accounts', token);
+      const unknownUser = await call('GET', '/users/ffffffffffffffffffffffff', token);
+
+      expect([unknownRoute.status, unknownRoute.body.message]).toEqual([404, 'Not found']);
+      expect(unknownRouteUnknownUser.body.message).toBe('Not found');
+      expect([unknownUser.status, unknownUser.body.message]).toEqual([404, 'User not found']);
+      expect(unknownRoute.body.code).toBe('NotFound');
+    });
+  });
+
   describe('Route: POST /v3/sync/:connectionId', () => {
     it('starts a sync with a user-scoped token and records it after the sync duration', async () => {
       await sim.control.settings({ syncDurationMs: 50 });
@@ -683,7 +884,11 @@ describe('Moneyhub simulator', () => {
       await new Promise((resolve) => setTimeout(resolve, 150));
 
       expect(status).toBe(200);
-      expect(body.data).toEqual({ syncId: expect.stringMatching(uuidPattern), status: 'pending' });
+      expect(body).toEqual({
+        data: { syncId: expect.stringMatching(uuidPattern), status: 'ok', connectionId },
+        links: { self: `${sim.url}/v3/sync/${connectionId}` },
+        meta: {},
+      });
       const dump = await sim.control.user(user?.userId as string);
       expect(dump.syncs).toEqual([
         expect.objectContaining({
@@ -727,6 +932,34 @@ describe('Moneyhub simulator', () => {
       const dump = await sim.control.user(user?.userId as string);
       expect(dump.syncs[0]?.fetchStatus).toBe('mfa-required');
       expect(dump.connections[0]).toMatchObject({ status: 'error', error: 'mfa_required' });
+    });
+
+    it("answers status error when the sync finished at once and failed (Moneyhub's ok | error)", async () => {
+      await sim.control.settings({ syncDurationMs: 0 });
+      const [user] = await sim.control.seed({ users: [{ connections: [{ syncOutcome: 'error' }] }] });
+      const connectionId = user?.connectionIds[0] as string;
+      const token = await accessToken('accounts:read accounts:write:all', user?.userId);
+
+      const { status, body } = await call('POST', `/v3/sync/${connectionId}`, token);
+
+      expect(status).toBe(200);
+      expect(body.data).toMatchObject({ status: 'error', connectionId });
+    });
+
+    it('serves the same trigger under /v2.0, the base the official 5.x client configures', async () => {
+      const user = await seedOne(1);
+      const connectionId = user.connectionIds[0] as string;
+      const token = await accessToken('accounts:read accounts:write:all', user.userId);
+
+      const { status, body } = await call('POST', `/v2.0/sync/${connectionId}`, token);
+
+      expect(status).toBe(200);
+      expect(body).toMatchObject({
+        data: { status: 'ok', syncId: expect.stringMatching(uuidPattern) },
+        links: { self: `${sim.url}/v2.0/sync/${connectionId}` },
+        meta: {},
+      });
+      expect(await sim.control.syncsTriggered()).toEqual({ [connectionId]: 1 });
     });
 
     it('refuses a client-level token with 403 and another user’s connection with 404', async () => {
