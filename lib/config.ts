@@ -61,7 +61,8 @@ const moneyhubSchema = z.object({
   MONEYHUB_DELETE_CONNECTION_PATH: z.enum(['singular', 'plural']).default('singular'),
   /**
    * The scope family the connection and sync routes ask for first (`connection:*` or `user:*`);
-   * the other is the fallback when the token server or the route refuses the first.
+   * Moneyhub accepts either; the other is the fallback when the token server refuses the first
+   * (`invalid_scope`).
    */
   MONEYHUB_CONNECTION_SCOPE_FAMILY: z.enum(['connection', 'user']).default('connection'),
 });

@@ -1,10 +1,11 @@
 // The one Moneyhub client of the process: the user, connection and sync calls of
 // contracts/moneyhub.md on the identity service, and the sync trigger on the data API, over the
 // shared transport. Client-level tokens (client_credentials, no `sub`) are kept per scope set,
-// user-scoped ones (`sub=<userId>`, for the data API) per user. Two things the contract leaves open
-// are learned once per process instead of guessed on every call: which scope family a route accepts
-// (the primary, else the other on `invalid_scope` or a 403) and which delete-connection path exists
-// (the configured one, else the other on 404/405). No response cache here: see ./index.ts.
+// user-scoped ones (`sub=<userId>`, for the data API) per user. Moneyhub accepts either scope family
+// (`user:*` or `connection:*`) on the connection and sync routes: the configured family is asked
+// for, the other only when the token server refuses it (`invalid_scope`, an API client registered
+// with one family). Which delete-connection path exists is learned once per process (the configured
+// one, else the other on 404/405). No response cache here: see ./index.ts.
 
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../call-context';
@@ -91,15 +92,9 @@ const otherPath = (path: DeleteConnectionPath): DeleteConnectionPath =>
 /** A connection id keeps its `:` (a valid path character, sent raw by Moneyhub's own client). */
 const encodeConnectionId = (connectionId: string) => encodePathSegment(connectionId).replace(/%3A/gi, ':');
 
+/** The token server refused the scope set: this API client is not registered for it. */
 const isInvalidScope = (error: unknown) =>
   error instanceof ProviderError && error.providerCode === 'invalid_scope';
-
-/** The token server refused the scope, or the route refused a token that lacks the scope it wants. */
-const refusesScope = (error: unknown) =>
-  isInvalidScope(error) ||
-  (error instanceof ProviderError &&
-    error.failure === ProviderFailure.credentialsRejected &&
-    error.providerStatus === 403);
 
 export class MoneyhubClient {
   private readonly transport: ProviderTransport;
@@ -108,8 +103,8 @@ export class MoneyhubClient {
   private readonly tokens: TokenCache;
   private readonly authentication: ClientAuthentication;
   private readonly scopes: Record<ScopeGroup, string[]>;
-  /** The scope set that last worked per group, once a fallback was needed. */
-  private readonly learnedScopes = new Map<ScopeGroup, string>();
+  /** Scope sets the token server refused (`invalid_scope`): not asked for again by this process. */
+  private readonly refusedScopes = new Set<string>();
   private deleteConnectionPath: DeleteConnectionPath;
 
   constructor(private readonly options: MoneyhubClientOptions) {
@@ -293,16 +288,17 @@ export class MoneyhubClient {
     this.tokens.forgetPrefix(userTokenPrefix(userId));
   }
 
-  /** Forgets the learned scope sets and delete-connection path: back to the configured defaults. */
+  /** Forgets refused scope sets and the learned delete-connection path: back to the configuration. */
   forgetLearnedFallbacks() {
-    this.learnedScopes.clear();
+    this.refusedScopes.clear();
     this.deleteConnectionPath = this.options.moneyhub.MONEYHUB_DELETE_CONNECTION_PATH;
   }
 
   /**
-   * Runs `action` with a client token for the group's first acceptable scope set. A scope set the
-   * token server refuses (`invalid_scope`) or the route refuses (403) moves on to the next one; the
-   * one that worked is tried first from then on.
+   * Runs `action` with a client token for the group's configured scope set, or for its fallback when
+   * the token server refuses the configured one (`invalid_scope`). A refused set is not asked for
+   * again, so a tenant registered with one family costs one extra token request per process, not
+   * one per call. What a route answers (a 403 included) is never a reason to switch.
    */
   private async withScopes<T>(
     call: CallContext,
@@ -310,22 +306,19 @@ export class MoneyhubClient {
     action: (token: string) => Promise<T>,
   ): Promise<T> {
     const configured = this.scopes[group];
-    const learned = this.learnedScopes.get(group);
-    const candidates = learned ? [learned, ...configured.filter((scope) => scope !== learned)] : configured;
+    const untried = configured.filter((scope) => !this.refusedScopes.has(scope));
+    // Every set refused before: the API client's registration may have changed since, so ask again.
+    const candidates = untried.length > 0 ? untried : configured;
     let refusal: unknown;
     for (const scope of candidates) {
       try {
-        const result = await this.tokens.use(tokenKey(scope), () => this.mintToken(call, scope), action);
-        if (candidates.length > 1 && scope !== (learned ?? configured[0])) {
-          logger.info('Moneyhub scope set learned', { group, scope });
-        }
-        if (candidates.length > 1) this.learnedScopes.set(group, scope);
-        return result;
+        return await this.tokens.use(tokenKey(scope), () => this.mintToken(call, scope), action);
       } catch (error) {
-        if (!refusesScope(error)) throw error;
-        // What a route answered says more than the token server's refusal of a fallback's scope.
-        refusal = refusal !== undefined && !isInvalidScope(refusal) ? refusal : error;
-        logger.info('Moneyhub refused a scope set', { group, scope });
+        // Only the token server says `invalid_scope`; a route's refusal is never a reason to switch.
+        if (!isInvalidScope(error)) throw error;
+        this.refusedScopes.add(scope);
+        refusal = error;
+        logger.warn('Moneyhub refused a scope set', { group, scope });
       }
     }
     throw refusal;

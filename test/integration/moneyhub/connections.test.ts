@@ -375,26 +375,40 @@ describe('Scope families (connection:* first, user:* as the fallback)', () => {
     expect(await providerCalls()).toEqual({ [route.deleteConnectionSingular]: 1, total: 1 });
   });
 
-  it('switches family when a route refuses a token its scope server granted (403), and remembers the switch', async () => {
-    // Prepare: a user:read token is held (learned under the `user` family), then the server moves back
-    await control.settings({ scopeFamily: 'user' });
-    const warm = await seedUser();
-    await api.listConnections(warm.userId);
-    await control.settings({ scopeFamily: 'connection' });
-    const first = await seedUser();
-    const second = await seedUser();
+  it('asks for the configured family only, when Moneyhub accepts either (its default)', async () => {
+    // Prepare
+    moneyhubClient().forgetAllTokens();
+    const seeded = await seedUser();
     await startCounting();
 
     // Act
-    const switched = await api.listConnections(first.userId);
-    const switchedCalls = await providerCalls();
-    await startCounting();
-    const remembered = await api.listConnections(second.userId);
+    const connections = await api.listConnections(seeded.userId);
+    const syncs = await api.listSyncs(seeded.userId);
 
     // Assess
-    expect(switched.statusCode).toBe(200);
-    expect(switchedCalls[route.connections]).toBe(2); // 403 with user:read, then 200 with connection:read
-    expect(remembered.statusCode).toBe(200);
+    expect([connections.statusCode, syncs.statusCode]).toEqual([200, 200]);
+    expect(await providerCalls()).toEqual({
+      [route.token]: 1,
+      [route.connections]: 1,
+      [route.syncs]: 1,
+      total: 3,
+    });
+    expect((await control.tokens()).at(-1)?.scope).toBe('connection:read');
+  });
+
+  it('does not switch family over a route that refuses the token (403): one call, 502', async () => {
+    // Prepare: a connection:read token is held, then the route demands user:read only
+    const warm = await seedUser();
+    await api.listConnections(warm.userId);
+    await control.settings({ scopeFamily: 'user' });
+    const seeded = await seedUser();
+    await startCounting();
+
+    // Act
+    const refused = await api.listConnections(seeded.userId);
+
+    // Assess
+    expectProblem(refused, 502);
     expect(await providerCalls()).toEqual({ [route.connections]: 1, total: 1 });
   });
 });

@@ -97,9 +97,7 @@ for (const target of readRoutes) {
         const problem = expectProblem(response, status);
         expect(problem.provider).toBe('moneyhub');
         if (providerStatus !== undefined) expect(problem.providerStatus).toBe(providerStatus);
-        // A 403 on a connection route tries the other scope family too (one more token and one more call).
-        const extra = fault.kind === 'status' && fault.status === 403 && target.key !== route.getUser ? 1 : 0;
-        expect(callsMade[target.key]).toBe(calls + extra);
+        expect(callsMade[target.key]).toBe(calls);
         expect(after.statusCode).toBe(200);
         expect(after.headers['Cache-Status']).toMatch(/fwd=miss; stored/);
       },
