@@ -67,9 +67,8 @@ function token(state: TinkState) {
     const { clientId, clientSecret } = clientCredentials(request, form);
     const client = state.authenticateClient(clientId, clientSecret);
     if (grantType === 'client_credentials') {
-      const scopes = TinkState.parseScopes(form.get('scope'));
-      if (!scopes) throw new SimHttpError(400, 'scope is required', { oauthError: 'invalid_scope' });
-      const issued = state.issueClientToken(client, scopes);
+      // Without `scope` the token carries the app's own scopes ("defaults to the client scope").
+      const issued = state.issueClientToken(client, TinkState.parseScopes(form.get('scope')));
       return {
         status: 200,
         headers: { 'Cache-Control': 'no-store' },
@@ -106,8 +105,12 @@ function authorizationGrant(state: TinkState, delegated: boolean) {
       throw badRequest('Exactly one of user_id and external_user_id is required');
     const scopes = TinkState.parseScopes(form.get('scope'));
     if (!scopes) throw badRequest('scope is required');
-    const unknown = TinkState.unknownScopes(scopes);
-    if (unknown.length > 0) throw badRequest(`Unknown scope: ${unknown.join(',')}`);
+    // Tink checks the app's entitlements, not a vocabulary: a scope the app may not use is a 401.
+    const [denied] = state.notEntitled(record.clientId, scopes);
+    if (denied !== undefined)
+      throw new SimHttpError(401, `Client ${record.clientId} isn't allowed to use the scope ${denied}`, {
+        errorCode: TinkErrorCode.unauthorized,
+      });
     let delegation: { idHint: string; actorClientId: string } | undefined;
     if (delegated) {
       const idHint = form.get('id_hint');

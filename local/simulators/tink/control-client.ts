@@ -59,6 +59,10 @@ export class TinkSimulatorControl extends SimulatorControl {
   }> {
     return (await this.send('GET', '/tokens')) as Awaited<ReturnType<TinkSimulatorControl['tokens']>>;
   }
+  /** Sets the scopes an app is entitled to (null: the documented table), until the next reset. */
+  async setEntitlements(clientId: string, scopes: string[] | null) {
+    await this.send('PUT', `/clients/${encodeURIComponent(clientId)}/scopes`, { scopes });
+  }
   /** The access tokens and authorization codes issued lately, to prove none of them leaked. */
   async issuedValues(): Promise<string[]> {
     return ((await this.send('GET', '/tokens/issued-values')) as { values: string[] }).values;

@@ -68,6 +68,8 @@ const settingsSchema = z
   .partial()
   .strict();
 
+const entitlementsSchema = z.object({ scopes: z.array(z.string().min(1)).nullable() });
+
 const expireTokensSchema = z.object({ kind: z.enum(['client', 'user']).optional() });
 
 function parse<T>(schema: z.ZodType<T>, request: SimRequest): T {
@@ -158,6 +160,17 @@ export function tinkControlRoutes(state: TinkState): Route[] {
       method: 'POST',
       pattern: '/settings',
       handler: (request) => ({ status: 200, body: state.updateSettings(parse(settingsSchema, request)) }),
+    },
+    {
+      // An app's entitlements (`scopes: null`: the documented table); a reset restores the start's.
+      method: 'PUT',
+      pattern: '/clients/:clientId/scopes',
+      handler: (request) => {
+        const { scopes } = parse(entitlementsSchema, request);
+        if (!state.setEntitlements(request.params.clientId ?? '', scopes ?? undefined))
+          throw notFound('Client');
+        return { status: 204 };
+      },
     },
     { method: 'GET', pattern: '/tokens', handler: () => ({ status: 200, body: state.tokenStats() }) },
     {

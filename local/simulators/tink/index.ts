@@ -101,4 +101,4 @@ export type {
   TinkSettings,
   UserDump,
 } from './state';
-export { CredentialStatus, TinkErrorCode, tinkScopes } from './state';
+export { CredentialStatus, documentedTinkScopes, TinkErrorCode } from './state';

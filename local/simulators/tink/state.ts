@@ -5,33 +5,46 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SimHttpError } from '../harness';
 
-export const tinkScopes = [
+/**
+ * Scopes Tink documents and uses in its own material (API reference, Postman collections, example
+ * servers): what the demo app is entitled to. Not a closed vocabulary: Tink checks an app's
+ * entitlements, and an app may be given any scope (see `TinkClient.scopes`).
+ */
+export const documentedTinkScopes = [
+  'account-verification-reports:read',
+  'account-verification-reports:write',
+  'accounts.balances:readonly',
+  'accounts.parties:readonly',
   'accounts:read',
   'accounts:write',
   'authorization:grant',
   'authorization:read',
+  'balance-refresh',
+  'balance-refresh:readonly',
   'balances:read',
   'credentials:read',
   'credentials:refresh',
   'credentials:write',
+  'identities:readonly',
   'identity:read',
   'investments:read',
+  'link-session:read',
   'payment:read',
   'payment:write',
   'provider-consents:read',
+  'provider-consents:write',
   'providers:read',
   'statistics:read',
   'transactions:read',
-  'transfer:read',
   'transfer:execute',
+  'transfer:read',
+  'user-report-bundles:read',
   'user:create',
   'user:delete',
   'user:read',
   'user:web_hooks',
   'webhook-endpoints',
 ] as const;
-
-const knownScopes = new Set<string>(tinkScopes);
 
 /** Tink's `errorCode` values as this simulator spells them (the real set is undocumented). */
 export const TinkErrorCode = {
@@ -153,7 +166,7 @@ interface CodeRecord {
 export interface TinkClient {
   clientId: string;
   clientSecret: string;
-  /** Scopes this client may request; any known scope when absent. */
+  /** The app's entitlements: the scopes it may use. The documented table when absent. */
   scopes?: string[];
 }
 
@@ -288,6 +301,7 @@ export class TinkState {
   readonly settings: TinkSettings;
   private readonly initialSettings: TinkSettings;
   private readonly clients = new Map<string, TinkClient>();
+  private readonly initialClients: TinkClient[];
   private readonly users = new Map<string, TinkUser>();
   private readonly usersByExternalId = new Map<string, string>();
   private readonly credentialOwners = new Map<string, string>();
@@ -305,7 +319,8 @@ export class TinkState {
     settings: Partial<TinkSettings> = {},
     readonly now: () => number = Date.now,
   ) {
-    for (const client of clients) this.clients.set(client.clientId, client);
+    this.initialClients = clients.map((client) => ({ ...client }));
+    for (const client of clients) this.clients.set(client.clientId, { ...client });
     this.initialSettings = { ...defaultSettings, ...settings };
     this.settings = { ...this.initialSettings };
   }
@@ -323,6 +338,7 @@ export class TinkState {
     this.tokensIssued.client_credentials = 0;
     this.tokensIssued.authorization_code = 0;
     Object.assign(this.settings, this.initialSettings);
+    for (const client of this.initialClients) this.clients.set(client.clientId, { ...client });
   }
 
   updateSettings(patch: Partial<TinkSettings>) {
@@ -346,19 +362,34 @@ export class TinkState {
     return scopes.length === 0 ? undefined : scopes;
   }
 
-  static unknownScopes(scopes: string[]) {
-    return scopes.filter((scope) => !knownScopes.has(scope));
+  /** Replaces an app's entitlements (undefined: the documented table); false for an unknown app. */
+  setEntitlements(clientId: string, scopes: string[] | undefined): boolean {
+    const client = this.clients.get(clientId);
+    if (!client) return false;
+    this.clients.set(clientId, { ...client, scopes });
+    return true;
   }
 
-  issueClientToken(client: TinkClient, scopes: string[]) {
-    const unknown = TinkState.unknownScopes(scopes);
-    if (unknown.length > 0) throw oauthError(400, 'invalid_scope', `Unknown scope: ${unknown.join(',')}`);
-    const allowed = client.scopes ? new Set(client.scopes) : undefined;
-    const denied = allowed ? scopes.filter((scope) => !allowed.has(scope)) : [];
+  /** The scopes among `scopes` the app may not use. */
+  notEntitled(clientId: string, scopes: string[]): string[] {
+    const entitled = new Set<string>(this.clients.get(clientId)?.scopes ?? documentedTinkScopes);
+    return scopes.filter((scope) => !entitled.has(scope));
+  }
+
+  /** `client_credentials`: the scopes asked for, or without `scope` all of the app's own. */
+  issueClientToken(client: TinkClient, scopes: string[] | undefined) {
+    const granted = scopes ?? [...(client.scopes ?? documentedTinkScopes)];
+    const denied = this.notEntitled(client.clientId, granted);
     if (denied.length > 0)
       throw oauthError(400, 'invalid_scope', `Scope not allowed for this client: ${denied.join(',')}`);
     this.tokensIssued.client_credentials += 1;
-    return this.mint('client', client.clientId, scopes, undefined, this.settings.clientTokenExpiresInSeconds);
+    return this.mint(
+      'client',
+      client.clientId,
+      granted,
+      undefined,
+      this.settings.clientTokenExpiresInSeconds,
+    );
   }
 
   exchangeCode(client: TinkClient, code: string | null) {

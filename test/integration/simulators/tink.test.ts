@@ -7,12 +7,38 @@ import type { CredentialDump, SeedCredential, TinkSimulator } from '../../../loc
 import { startTinkSimulator } from '../../../local/simulators/tink';
 
 const client = { clientId: `test-client-${randomUUID()}`, clientSecret: randomUUID() };
+/** An app entitled to a few scopes only, as Tink apps are. */
+const limitedClient = {
+  clientId: `limited-client-${randomUUID()}`,
+  clientSecret: randomUUID(),
+  scopes: ['authorization:grant', 'user:create', 'credentials:read'],
+};
+/** Scopes Tink documents and uses in its own Postman collections and example servers. */
+const tinkOwnScopes = [
+  'accounts.parties:readonly',
+  'identities:readonly',
+  'accounts.balances:readonly',
+  'balance-refresh',
+  'link-session:read',
+  'provider-consents:write',
+  'user-report-bundles:read',
+  'account-verification-reports:write',
+  'payment:read',
+];
+/** Tink Link's delegate scope set, from Tink's Postman collection. */
+const tinkLinkDelegateScopes =
+  'authorization:read,authorization:grant,credentials:refresh,credentials:read,credentials:write,providers:read,user:read';
 const refreshDurationMs = 150;
 const deleteSettleMs = 150;
 let sim: TinkSimulator;
 
 beforeAll(async () => {
-  sim = await startTinkSimulator({ port: 0, clients: [client], refreshDurationMs, deleteSettleMs });
+  sim = await startTinkSimulator({
+    port: 0,
+    clients: [client, limitedClient],
+    refreshDurationMs,
+    deleteSettleMs,
+  });
 });
 
 afterAll(async () => {
@@ -129,6 +155,43 @@ describe('Tink simulator', () => {
       expect(response.data).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
     });
 
+    it("issues a token with the app's own scopes when scope is omitted", async () => {
+      const asLimited = await call('POST', '/api/v1/oauth/token', {
+        form: {
+          client_id: limitedClient.clientId,
+          client_secret: limitedClient.clientSecret,
+          grant_type: 'client_credentials',
+        },
+      });
+      const asDemo = await call('POST', '/api/v1/oauth/token', {
+        form: { ...credentialsForm(), grant_type: 'client_credentials' },
+      });
+
+      expect(asLimited.status).toBe(200);
+      expect(asLimited.data.scope).toBe(limitedClient.scopes.join(','));
+      expect(asDemo.status).toBe(200);
+      expect(asDemo.data.scope.split(',')).toEqual(
+        expect.arrayContaining([...tinkOwnScopes, 'authorization:grant']),
+      );
+    });
+
+    it('answers 400 invalid_scope for a scope the app is not entitled to', async () => {
+      const response = await call('POST', '/api/v1/oauth/token', {
+        form: {
+          client_id: limitedClient.clientId,
+          client_secret: limitedClient.clientSecret,
+          grant_type: 'client_credentials',
+          scope: 'user:create,user:delete',
+        },
+      });
+
+      expect(response.status).toBe(400);
+      expect(response.data).toEqual({
+        error: 'invalid_scope',
+        error_description: expect.stringContaining('user:delete'),
+      });
+    });
+
     it('answers 400 invalid_scope for an unknown scope', async () => {
       const response = await call('POST', '/api/v1/oauth/token', {
         form: { ...credentialsForm(), grant_type: 'client_credentials', scope: 'user:create user:delete' },
@@ -230,6 +293,93 @@ describe('Tink simulator', () => {
 
       expect(response.status).toBe(200);
       expect(response.data).toEqual({ code: expect.any(String) });
+    });
+  });
+
+  describe('App entitlements (authorization-grant and /delegate)', () => {
+    const limitedToken = async () => {
+      const response = await call('POST', '/api/v1/oauth/token', {
+        form: {
+          client_id: limitedClient.clientId,
+          client_secret: limitedClient.clientSecret,
+          grant_type: 'client_credentials',
+          scope: 'authorization:grant',
+        },
+      });
+      return response.data.access_token as string;
+    };
+
+    it("grants Tink's own documented scopes to an app entitled to them, and the token carries them", async () => {
+      const { userId } = await seedUser();
+      const token = await clientToken(['authorization:grant']);
+
+      const granted = await call('POST', '/api/v1/oauth/authorization-grant', {
+        token,
+        form: { user_id: userId, scope: tinkOwnScopes.join(',') },
+      });
+      const delegated = await call('POST', '/api/v1/oauth/authorization-grant/delegate', {
+        token,
+        form: {
+          user_id: userId,
+          scope: tinkLinkDelegateScopes,
+          id_hint: 'Ada',
+          actor_client_id: 'tink-link',
+        },
+      });
+      const exchanged = await call('POST', '/api/v1/oauth/token', {
+        form: { ...credentialsForm(), grant_type: 'authorization_code', code: granted.data.code },
+      });
+
+      expect([granted.status, delegated.status]).toEqual([200, 200]);
+      expect(exchanged.data.scope).toBe(tinkOwnScopes.join(','));
+    });
+
+    it("answers 401 naming the scope to an app that isn't entitled to it, on both grant routes", async () => {
+      const { userId } = await seedUser();
+      const token = await limitedToken();
+
+      const granted = await call('POST', '/api/v1/oauth/authorization-grant', {
+        token,
+        form: { user_id: userId, scope: 'credentials:read,identities:readonly' },
+      });
+      const delegated = await call('POST', '/api/v1/oauth/authorization-grant/delegate', {
+        token,
+        form: {
+          user_id: userId,
+          scope: tinkLinkDelegateScopes,
+          id_hint: 'Ada',
+          actor_client_id: 'tink-link',
+        },
+      });
+      const allowed = await call('POST', '/api/v1/oauth/authorization-grant', {
+        token,
+        form: { user_id: userId, scope: 'credentials:read' },
+      });
+
+      expect(granted.status).toBe(401);
+      expect(granted.data.errorMessage).toBe(
+        `Client ${limitedClient.clientId} isn't allowed to use the scope identities:readonly`,
+      );
+      expect(delegated.status).toBe(401);
+      expect(delegated.data.errorMessage).toContain("isn't allowed to use the scope authorization:read");
+      expect(allowed.status).toBe(200);
+    });
+
+    it("changes an app's entitlements through the control API until the next reset", async () => {
+      const { userId } = await seedUser();
+      const token = await clientToken(['authorization:grant']);
+      const grant = () =>
+        call('POST', '/api/v1/oauth/authorization-grant', {
+          token,
+          form: { user_id: userId, scope: 'payment:read' },
+        });
+
+      await sim.control.setEntitlements(client.clientId, ['authorization:grant', 'credentials:read']);
+      const narrowed = await grant();
+      await sim.control.setEntitlements(client.clientId, null);
+      const restored = await grant();
+
+      expect([narrowed.status, restored.status]).toEqual([401, 200]);
     });
   });
 
