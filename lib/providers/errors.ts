@@ -10,8 +10,12 @@ export const ProviderFailure = {
   notFound: 'not-found',
   conflict: 'conflict',
   rateLimited: 'rate-limited',
-  /** The provider refused our own credentials or token (401/403). */
+  /** The provider refused our own credentials, token or token request. */
   credentialsRejected: 'credentials-rejected',
+  /** The provider will not let this service's app use a scope the caller asked for (its entitlements). */
+  scopeNotAllowed: 'scope-not-allowed',
+  /** The provider refused something this service's own configuration asks for (e.g. a scope). */
+  misconfigured: 'misconfigured',
   /** 5xx or the network failed. */
   unavailable: 'unavailable',
   /** The deadline passed (ours, derived from the Lambda's remaining time). */
@@ -28,6 +32,8 @@ const httpStatusOf: Record<ProviderFailure, number> = {
   conflict: 409,
   'rate-limited': 429,
   'credentials-rejected': 502,
+  'scope-not-allowed': 403,
+  misconfigured: 502,
   unavailable: 502,
   timeout: 504,
   'bad-response': 502,
@@ -40,6 +46,8 @@ const titleOf: Record<ProviderFailure, string> = {
   conflict: 'Conflict at the provider',
   'rate-limited': 'The provider is rate limiting',
   'credentials-rejected': 'The provider rejected this service',
+  'scope-not-allowed': 'The provider does not allow this scope for this service',
+  misconfigured: "This service's configuration is refused by the provider",
   unavailable: 'The provider is unavailable',
   timeout: 'The provider did not answer in time',
   'bad-response': 'The provider sent an invalid response',

@@ -1,19 +1,25 @@
 // The one Tink client of the process: the eight calls of contracts/tink.md over the shared transport,
 // with Tink's tokens. Client tokens are kept per scope set; each user has ONE user token carrying
 // TINK_USER_SCOPES (authorization grant + code exchange, the server-side recipe); a `user:delete`
-// token is minted only for a deletion and never kept. No response cache here: see ./index.ts.
+// token is minted only for a deletion and never kept. Tink refusing a request this service makes for
+// itself (a token, a grant or exchange behind a read) is never the caller's fault: 502, Tink's words
+// in one log line only. Tink refusing a scope the app is not entitled to is not a bad token either:
+// no re-mint; 403 naming the scope when the caller asked for it, a configuration error when
+// TINK_USER_SCOPES did. No response cache here: see ./index.ts.
 
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../call-context';
 import type { CoreConfig, TinkConfig } from '../../config';
 import { logger } from '../../observability';
 import { parseErrorBody } from '../error-body';
+import { ProviderError, ProviderFailure } from '../errors';
 import { resolveSecret } from '../secrets';
 import { type MintedToken, TokenCache } from '../token-cache';
 import {
   encodePathSegment,
   type ProviderErrorBody,
   type ProviderRequest,
+  type ProviderResponse,
   ProviderTransport,
 } from '../transport';
 import {
@@ -75,6 +81,27 @@ function scopeList(scopes: readonly string[] | string): string {
   return [...new Set(list.map((scope) => scope.trim()).filter(Boolean))].sort().join(',');
 }
 
+/** Who asked for a grant's scopes: the caller (its business) or this service (its configuration). */
+type GrantPurpose = 'caller' | 'service';
+
+/** Tink's words for an app that may not use a scope: "Client … isn't allowed to use the scope …". */
+const entitlementRefusal = /(isn't|is not|not) allowed to use the scope/i;
+const maxLoggedProviderMessageLength = 300;
+
+/**
+ * The requested scopes a refusal names (a scope is named when it appears whole in the message);
+ * all of them when the message names none we asked for. Only our own validated input comes back.
+ */
+function scopesNamedIn(message: string, requested: readonly string[]): string[] {
+  const named = requested.filter((scope) => {
+    const at = message.indexOf(scope);
+    if (at < 0) return false;
+    const around = `${message[at - 1] ?? ' '}${message[at + scope.length] ?? ' '}`;
+    return !/[a-z0-9._:-]/i.test(around);
+  });
+  return named.length > 0 ? named : [...requested];
+}
+
 const clientTokenKey = (scope: string) => `client|${scope}`;
 const userTokenPrefix = (userId: string) => `user|${userId}|`;
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -129,12 +156,12 @@ export class TinkClient {
 
   /** A single-use authorization code for the user (plain or, with `delegate`, for Tink Link). */
   async createAuthorization(call: CallContext, input: TinkAuthorizationInput): Promise<string> {
-    return this.grant(call, input, 'createAuthorization');
+    return this.grant(call, input, 'createAuthorization', 'caller');
   }
 
   /** Exchanges an authorization code for a user token. Never retried: the code is single-use. */
   async exchangeCode(call: CallContext, code: string): Promise<TinkTokenResponse> {
-    return this.exchange(call, code, 'exchangeCode');
+    return this.exchange(call, code, 'exchangeCode', 'caller');
   }
 
   async listCredentials(call: CallContext, userId: string): Promise<TinkCredentialList> {
@@ -247,68 +274,86 @@ export class TinkClient {
   }
 
   private async mintClientToken(call: CallContext, scope: string): Promise<MintedToken> {
-    const token = await this.transport.json(
-      {
-        operation: 'clientToken',
-        method: 'POST',
-        path: '/api/v1/oauth/token',
-        body: {
-          form: {
-            client_id: this.options.tink.TINK_CLIENT_ID,
-            client_secret: await this.clientSecret(),
-            grant_type: 'client_credentials',
-            scope,
-          },
+    const request: ProviderRequest = {
+      operation: 'clientToken',
+      method: 'POST',
+      path: '/api/v1/oauth/token',
+      body: {
+        form: {
+          client_id: this.options.tink.TINK_CLIENT_ID,
+          client_secret: await this.clientSecret(),
+          grant_type: 'client_credentials',
+          scope,
         },
-        call,
-        retry: true,
-        idempotencyKey: randomUUID(),
       },
-      tinkTokenResponse,
-    );
+      call,
+      retry: true,
+      idempotencyKey: randomUUID(),
+      passStatuses: [400, 401],
+    };
+    const response = await this.transport.send(request);
+    if (response.status === 400 || response.status === 401) throw this.refusedOwnRequest(request, response);
+    const token = this.transport.parse(request, response, tinkTokenResponse);
     logger.debug('Minted a Tink client token', { scope, expiresInSeconds: token.expires_in });
     return { accessToken: token.access_token, expiresInSeconds: token.expires_in };
   }
 
   /** The server-side recipe: authorization grant for the user, then the code exchange. */
   private async mintUserToken(call: CallContext, userId: string, scope: string): Promise<MintedToken> {
-    const code = await this.grant(call, { userId, scope: scope.split(',') }, 'userToken.grant');
-    const token = await this.exchange(call, code, 'userToken.exchange');
+    const code = await this.grant(call, { userId, scope: scope.split(',') }, 'userToken.grant', 'service');
+    const token = await this.exchange(call, code, 'userToken.exchange', 'service');
     logger.debug('Minted a Tink user token', { scope, expiresInSeconds: token.expires_in });
     return { accessToken: token.access_token, expiresInSeconds: token.expires_in };
   }
 
-  private grant(call: CallContext, input: TinkAuthorizationInput, operation: string): Promise<string> {
+  private grant(
+    call: CallContext,
+    input: TinkAuthorizationInput,
+    operation: string,
+    purpose: GrantPurpose,
+  ): Promise<string> {
     const idempotencyKey = randomUUID();
     const delegated = input.delegate !== undefined;
     return this.withClientToken(call, 'authorization:grant', async (token) => {
-      const granted = await this.transport.json(
-        {
-          operation,
-          method: 'POST',
-          path: delegated
-            ? '/api/v1/oauth/authorization-grant/delegate'
-            : '/api/v1/oauth/authorization-grant',
-          headers: bearer(token),
-          body: {
-            form: {
-              user_id: input.userId,
-              scope: scopeList(input.scope),
-              id_hint: input.delegate?.idHint,
-              actor_client_id: input.delegate?.actorClientId,
-            },
+      const request: ProviderRequest = {
+        operation,
+        method: 'POST',
+        path: delegated ? '/api/v1/oauth/authorization-grant/delegate' : '/api/v1/oauth/authorization-grant',
+        headers: bearer(token),
+        body: {
+          form: {
+            user_id: input.userId,
+            scope: scopeList(input.scope),
+            id_hint: input.delegate?.idHint,
+            actor_client_id: input.delegate?.actorClientId,
           },
-          call,
-          retry: true,
-          idempotencyKey,
         },
-        tinkAuthorizationCode,
-      );
-      return granted.code;
+        call,
+        retry: true,
+        idempotencyKey,
+        passStatuses: purpose === 'service' ? [400, 401] : [401],
+      };
+      const response = await this.transport.send(request);
+      if (response.status === 401) {
+        const refused = this.entitlementRefusal(response, input.scope);
+        // Any other 401 is the client token's: the token cache drops it and tries once more.
+        if (!refused) throw this.transport.errorFor(request, response);
+        throw purpose === 'caller'
+          ? this.scopeNotAllowed(request, response, refused)
+          : this.configuredScopeRefused(request, response, refused);
+      }
+      if (response.status === 400) throw this.refusedOwnRequest(request, response);
+      return this.transport.parse(request, response, tinkAuthorizationCode).code;
     });
   }
 
-  private async exchange(call: CallContext, code: string, operation: string): Promise<TinkTokenResponse> {
+  /** Exchanges a code; for this service's own user token, a refusal is ours (502), not the caller's. */
+  private async exchange(
+    call: CallContext,
+    code: string,
+    operation: string,
+    purpose: GrantPurpose,
+  ): Promise<TinkTokenResponse> {
     const request: ProviderRequest = {
       operation,
       method: 'POST',
@@ -324,8 +369,77 @@ export class TinkClient {
       call,
       // The code is spent by the first attempt that reaches Tink, answered or not.
       retry: false,
+      passStatuses: purpose === 'service' ? [400, 401] : undefined,
     };
-    return this.transport.json(request, tinkTokenResponse);
+    const response = await this.transport.send(request);
+    if (response.status === 400 || response.status === 401) throw this.refusedOwnRequest(request, response);
+    return this.transport.parse(request, response, tinkTokenResponse);
+  }
+
+  /** The scopes an entitlement refusal names, or undefined when the 401 is not one. */
+  private entitlementRefusal(response: ProviderResponse, requested: readonly string[]): string[] | undefined {
+    const message = parseTinkErrorBody(response.text).message ?? '';
+    return entitlementRefusal.test(message) ? scopesNamedIn(message, requested) : undefined;
+  }
+
+  /** The caller asked for a scope this service's Tink app may not use: 403, the scope named. */
+  private scopeNotAllowed(request: ProviderRequest, response: ProviderResponse, scopes: string[]) {
+    logger.info('Tink refused a requested scope: the app is not entitled to it', {
+      operation: request.operation,
+      scopes,
+      providerRequestId: response.providerRequestId,
+    });
+    return new ProviderError({
+      provider: 'tink',
+      operation: request.operation,
+      failure: ProviderFailure.scopeNotAllowed,
+      detail: `Tink does not allow this service's app to use the scope ${scopes.join(', ')}`,
+      providerStatus: response.status,
+      providerRequestId: response.providerRequestId,
+    });
+  }
+
+  /** TINK_USER_SCOPES names a scope the Tink app may not use: a configuration error, logged here once. */
+  private configuredScopeRefused(request: ProviderRequest, response: ProviderResponse, scopes: string[]) {
+    logger.error('TINK_USER_SCOPES names a scope the Tink app is not entitled to', {
+      operation: request.operation,
+      scopes,
+      providerRequestId: response.providerRequestId,
+    });
+    return new ProviderError({
+      provider: 'tink',
+      operation: request.operation,
+      failure: ProviderFailure.misconfigured,
+      detail:
+        "This service's Tink configuration asks for a scope its Tink app may not use; the caller is not at fault",
+      providerStatus: response.status,
+      providerRequestId: response.providerRequestId,
+    });
+  }
+
+  /**
+   * Tink refused a request this service made for itself (its token, or a grant or exchange behind a
+   * read): our configuration's fault, never the caller's. Tink's words go to this one log line
+   * (bounded, through the logger's redaction), never to the caller.
+   */
+  private refusedOwnRequest(request: ProviderRequest, response: ProviderResponse): ProviderError {
+    const body = parseTinkErrorBody(response.text);
+    logger.error("Tink refused this service's own request", {
+      operation: request.operation,
+      providerStatus: response.status,
+      providerCode: body.code,
+      providerMessage: body.message?.slice(0, maxLoggedProviderMessageLength),
+      providerRequestId: response.providerRequestId,
+    });
+    return new ProviderError({
+      provider: 'tink',
+      operation: request.operation,
+      failure: ProviderFailure.credentialsRejected,
+      detail: `The provider refused this service's own request (status ${response.status}); the caller is not at fault`,
+      providerStatus: response.status,
+      providerRequestId: response.providerRequestId,
+      providerCode: body.code,
+    });
   }
 
   private clientSecret(): Promise<string> {

@@ -163,5 +163,5 @@ export type {
   TinkRefreshOptions,
 } from './client';
 export { parseTinkErrorBody, TinkClient } from './client';
-export type { TinkCredential, TinkCredentialList, TinkScope } from './schemas';
-export { inProgressStatuses, tinkScopes } from './schemas';
+export type { TinkCredential, TinkCredentialList } from './schemas';
+export { inProgressStatuses } from './schemas';

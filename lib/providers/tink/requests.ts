@@ -2,7 +2,6 @@
 // scopes. Everything is checked before any provider call; objects are strict (an unknown key is a 400).
 import * as z from 'zod';
 import { tinkId } from '../../http/ids';
-import { tinkScopes } from './schemas';
 
 export const tinkUserPath = z.strictObject({ userId: tinkId('userId') });
 
@@ -30,10 +29,27 @@ export const boundedText = (label: string, max: number) =>
     // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
     .regex(/^[^\u0000-\u001f\u007f]+$/, `${label} must not contain control characters`);
 
-export const tinkScope = z.enum(tinkScopes, { error: `scope must be one of ${tinkScopes.join(', ')}` });
+/**
+ * Tink's scope vocabulary is open (`accounts.parties:readonly`, `balance-refresh`, …) and what an
+ * app may use is Tink's to decide (its entitlements), so only the FORMAT is checked here: lower-case
+ * words of letters, digits, `.`, `_` and `-`, joined by `:`, bounded. No comma: Tink joins scopes
+ * with commas, so an item holding one would smuggle in another scope.
+ */
+export const maxScopeLength = 64;
+export const maxScopeCount = 50;
+const scopePattern = /^[a-z0-9][a-z0-9._-]*(:[a-z0-9][a-z0-9._-]*)*$/;
+
+export const tinkScope = z
+  .string()
+  .min(1, 'a scope must not be empty')
+  .max(maxScopeLength, `a scope is at most ${maxScopeLength} characters`)
+  .regex(
+    scopePattern,
+    'a scope is lower-case letters, digits, ".", "_" and "-" in parts joined by ":" (e.g. "accounts:read")',
+  );
 
 export const scopeList = z
   .array(tinkScope)
   .min(1, 'scope must name at least one scope')
-  .max(tinkScopes.length)
+  .max(maxScopeCount, `scope names at most ${maxScopeCount} scopes`)
   .refine((scopes) => new Set(scopes).size === scopes.length, 'scope must not repeat a scope');

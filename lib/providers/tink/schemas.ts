@@ -2,34 +2,6 @@
 // kept and passed through, never a failure; a field we rely on that is missing or mistyped is.
 import * as z from 'zod';
 
-/**
- * Tink scopes a user's authorization may carry (Tink's list is longer; an unknown one is refused
- * before any call). App-only scopes (`authorization:grant`, `user:create`) are not among them.
- */
-export const tinkScopes = [
-  'accounts:read',
-  'accounts:write',
-  'authorization:read',
-  'balances:read',
-  'credentials:read',
-  'credentials:refresh',
-  'credentials:write',
-  'identity:read',
-  'investments:read',
-  'payment:read',
-  'payment:write',
-  'provider-consents:read',
-  'providers:read',
-  'statistics:read',
-  'transactions:read',
-  'transfer:read',
-  'transfer:execute',
-  'user:delete',
-  'user:read',
-  'user:web_hooks',
-] as const;
-export type TinkScope = (typeof tinkScopes)[number];
-
 /** Credential statuses during which a refresh is under way (the cache keeps them briefly). */
 export const inProgressStatuses: ReadonlySet<string> = new Set(['CREATED', 'AUTHENTICATING', 'UPDATING']);
 

@@ -21,7 +21,7 @@ import { handler as getCredential } from '../../../functions/tink/get-credential
 import { handler as getUserAccessToken } from '../../../functions/tink/get-user-access-token';
 import { handler as listCredentials } from '../../../functions/tink/list-credentials';
 import { handler as refreshCredential } from '../../../functions/tink/refresh-credential';
-import { tinkScopes } from '../../../lib/providers/tink/schemas';
+import { documentedTinkScopes } from '../../../local/simulators/tink';
 import { invoke } from '../../support/events';
 import { type BodySpec, type IdKind, notPrintable, otherTypes, printable, type QueryRule } from './inputs';
 
@@ -63,7 +63,8 @@ const boolean = {
   invalid: fc.oneof(otherTypes('boolean'), fc.constantFrom('true', 'false', 0, 1)),
 };
 
-const scopeList = fc.uniqueArray(fc.constantFrom(...tinkScopes), { minLength: 1, maxLength: 5 });
+// Valid: scopes the simulator's demo app is entitled to (the API checks format; Tink, entitlement).
+const scopeList = fc.uniqueArray(fc.constantFrom(...documentedTinkScopes), { minLength: 1, maxLength: 5 });
 
 const body = {
   createUser: {
@@ -107,10 +108,21 @@ const body = {
         invalid: fc.oneof(
           otherTypes('array'),
           fc.constant([]),
-          fc.constantFrom(...tinkScopes).map((scope) => [scope, scope]),
-          fc.constantFrom(...tinkScopes),
-          fc.constantFrom(['accounts:read,balances:read'], ['ACCOUNTS:READ'], ['nope'], [''], [1], [null]),
-          scopeList.map((scopes) => [...scopes, 'admin:all']),
+          fc.constantFrom(...documentedTinkScopes).map((scope) => [scope, scope]),
+          fc.constantFrom(...documentedTinkScopes),
+          fc.constantFrom(
+            ['accounts:read,balances:read'],
+            ['ACCOUNTS:READ'],
+            ['no pe'],
+            ['accounts::read'],
+            [':read'],
+            [`a${'b'.repeat(64)}`],
+            [''],
+            [1],
+            [null],
+          ),
+          scopeList.map((scopes) => [...scopes, 'admin all']),
+          fc.constant(Array.from({ length: 51 }, (_, index) => `scope-${index}`)),
         ),
       },
       delegate: {
