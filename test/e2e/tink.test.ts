@@ -106,7 +106,7 @@ describe('Tink routes through serverless-offline', () => {
       await apiJson('GET', `/tink/users/${demoUserIds.alice}/credentials/abc%2Fdef`),
       await apiJson('POST', '/tink/users', { market: 'Sweden' }),
       await apiJson('POST', `/tink/users/${demoUserIds.alice}/authorization-grants`, {
-        scope: ['everything'],
+        scope: ['accounts:read,everything'],
       }),
     ];
 
