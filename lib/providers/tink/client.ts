@@ -399,13 +399,19 @@ export class TinkClient {
     });
   }
 
-  /** TINK_USER_SCOPES names a scope the Tink app may not use: a configuration error, logged here once. */
+  /**
+   * A scope this service asks for its own user tokens (TINK_USER_SCOPES, or `user:delete` for a
+   * deletion) is one the Tink app may not use: a configuration error, logged here once.
+   */
   private configuredScopeRefused(request: ProviderRequest, response: ProviderResponse, scopes: string[]) {
-    logger.error('TINK_USER_SCOPES names a scope the Tink app is not entitled to', {
-      operation: request.operation,
-      scopes,
-      providerRequestId: response.providerRequestId,
-    });
+    logger.error(
+      'The Tink app is not entitled to a scope this service needs (TINK_USER_SCOPES, user:delete)',
+      {
+        operation: request.operation,
+        scopes,
+        providerRequestId: response.providerRequestId,
+      },
+    );
     return new ProviderError({
       provider: 'tink',
       operation: request.operation,

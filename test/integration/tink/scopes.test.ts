@@ -155,7 +155,7 @@ describe('TINK_USER_SCOPES the Tink app may not use', () => {
     expect(await providerCalls()).toEqual({ [route.grant]: 1, total: 1 });
     const named = logs
       .records()
-      .filter((record) => record.message?.toString().startsWith('TINK_USER_SCOPES'));
+      .filter((record) => String(record.message).startsWith('The Tink app is not entitled to a scope'));
     expect(named).toHaveLength(1);
     expect(named[0]).toMatchObject({ level: 'ERROR', scopes: ['credentials:refresh'] });
   });
