@@ -45,6 +45,9 @@ function parseBoundedInt(request: SimRequest, name: string, fallback: number, mi
   return value;
 }
 
+/** A connection id in a URL keeps its `:`, as Moneyhub's own client sends it. */
+const connectionPathId = (connectionId: string) => encodeURIComponent(connectionId).replace(/%3A/gi, ':');
+
 /** `limit`/`offset` from the query, bounded like Moneyhub's. */
 function pageOf(request: SimRequest, defaultLimit: number, maxLimit: number) {
   return {
@@ -54,15 +57,10 @@ function pageOf(request: SimRequest, defaultLimit: number, maxLimit: number) {
 }
 
 /** Moneyhub's list envelope for one page: `{data, links: {self, next?, prev?}, meta: {limit, offset, total}}`. */
-function pagedList<T>(
-  items: T[],
-  page: { limit: number; offset: number },
-  pageUrl: (offset: number) => string,
-) {
+function pagedList<T>(items: T[], page: { limit: number; offset: number }, listUrl: string) {
   const { limit, offset } = page;
   const total = items.length;
-  const url = (at: number) =>
-    `${pageUrl(at)}${pageUrl(at).includes('?') ? '&' : '?'}limit=${limit}&offset=${at}`;
+  const url = (at: number) => `${listUrl}?limit=${limit}&offset=${at}`;
   return {
     data: items.slice(offset, offset + limit),
     links: {
@@ -139,7 +137,7 @@ export function moneyhubRoutes(state: MoneyhubState, urls: MoneyhubUrls, publicJ
       status: 200,
       body: {
         data: { ...started, connectionId },
-        links: { self: `${urls.url}${base}/sync/${encodeURIComponent(connectionId).replace(/%3A/gi, ':')}` },
+        links: { self: `${urls.url}${base}/sync/${connectionPathId(connectionId)}` },
         meta: {},
       },
     };
@@ -173,7 +171,7 @@ export function moneyhubRoutes(state: MoneyhubState, urls: MoneyhubUrls, publicJ
           .filter((record) => record.user.clientId === token.clientId)
           .filter((record) => token.sub === undefined || record.user.userId === token.sub)
           .map((record) => state.userView(record));
-        return { status: 200, body: pagedList(users, page, () => `${urls.url}/users`) };
+        return { status: 200, body: pagedList(users, page, `${urls.url}/users`) };
       },
     },
     {
@@ -262,14 +260,10 @@ export function moneyhubRoutes(state: MoneyhubState, urls: MoneyhubUrls, publicJ
         if (!record.connections.has(connectionId)) throw notFound('Connection not found');
         const { defaultSyncsLimit, maxSyncsLimit } = state.settings;
         const syncs = record.syncs.filter((sync) => sync.connectionId === connectionId);
-        const connectionUrl = `${userUrl(record)}/connections/${encodeURIComponent(connectionId).replace(/%3A/gi, ':')}`;
+        const connectionUrl = `${userUrl(record)}/connections/${connectionPathId(connectionId)}`;
         return {
           status: 200,
-          body: pagedList(
-            syncs,
-            pageOf(request, defaultSyncsLimit, maxSyncsLimit),
-            () => `${connectionUrl}/syncs`,
-          ),
+          body: pagedList(syncs, pageOf(request, defaultSyncsLimit, maxSyncsLimit), `${connectionUrl}/syncs`),
         };
       },
     },
@@ -291,7 +285,7 @@ export function moneyhubRoutes(state: MoneyhubState, urls: MoneyhubUrls, publicJ
         const record = findUser(state, token, request.params.userId ?? '');
         const { defaultSyncsLimit, maxSyncsLimit } = state.settings;
         const page = pageOf(request, defaultSyncsLimit, maxSyncsLimit);
-        return { status: 200, body: pagedList(record.syncs, page, () => `${userUrl(record)}/syncs`) };
+        return { status: 200, body: pagedList(record.syncs, page, `${userUrl(record)}/syncs`) };
       },
     },
     {
