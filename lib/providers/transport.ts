@@ -65,6 +65,11 @@ export interface ProviderResponse {
   status: number;
   text: string;
   providerRequestId?: string;
+  /**
+   * An earlier attempt of this request got no answer or a 5xx: it may have acted with its answer
+   * lost. Only the operation knows what that makes of this answer (see `lost-answer.ts`).
+   */
+  mayFollowLostAnswer: boolean;
 }
 
 /**
@@ -141,27 +146,15 @@ export class ProviderTransport {
   async send(request: ProviderRequest): Promise<ProviderResponse> {
     const maxAttempts = request.retry ? this.options.maxAttempts : 1;
     let last: AttemptFailureDetails | undefined;
-    // Whether an earlier attempt may have acted with only its answer lost (no status, or a 5xx).
-    let mayHaveActed = false;
+    let mayFollowLostAnswer = false;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const gate = requestGate;
       const outcome = gate
         ? await gate.run(() => this.attempt(request, attempt))
         : await this.attempt(request, attempt);
-      const status = outcome instanceof AttemptFailure ? outcome.details.status : outcome.status;
-      if (request.method === 'DELETE' && mayHaveActed && status === 404) {
-        // A retried delete that finds nothing: an earlier attempt deleted it and its answer was
-        // lost. Gone is what was asked for, so this is the success the caller would have heard.
-        return {
-          status: 204,
-          text: '',
-          providerRequestId:
-            outcome instanceof AttemptFailure ? outcome.details.providerRequestId : outcome.providerRequestId,
-        };
-      }
-      if (!(outcome instanceof AttemptFailure)) return outcome;
+      if (!(outcome instanceof AttemptFailure)) return { ...outcome, mayFollowLostAnswer };
       last = outcome.details;
-      if (last.status === undefined || last.status >= 500) mayHaveActed = true;
+      if (last.status === undefined || last.status >= 500) mayFollowLostAnswer = true;
       if (last.status === 429 && !request.rateLimitsResourceOnly) {
         gate?.rateLimited((last.retryAfterSeconds ?? 1) * 1000);
       }
@@ -247,7 +240,7 @@ export class ProviderTransport {
   private async attempt(
     request: ProviderRequest,
     attempt: number,
-  ): Promise<ProviderResponse | AttemptFailure> {
+  ): Promise<Omit<ProviderResponse, 'mayFollowLostAnswer'> | AttemptFailure> {
     const startedMs = Date.now();
     const remainingMs = request.call.deadlineAtMs - startedMs;
     if (remainingMs <= 0) {
@@ -338,7 +331,10 @@ export class ProviderTransport {
     return this.toError(request, this.failureOf(response, null));
   }
 
-  private failureOf(response: ProviderResponse, retryAfter: string | null): AttemptFailureDetails {
+  private failureOf(
+    response: Omit<ProviderResponse, 'mayFollowLostAnswer'>,
+    retryAfter: string | null,
+  ): AttemptFailureDetails {
     const errorBody = this.safeParseErrorBody(response.text);
     return {
       failure: failureForStatus(response.status),

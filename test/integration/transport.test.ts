@@ -189,19 +189,30 @@ describe('Class: ProviderTransport', () => {
     expect((await control.calls()).total).toBe(1);
   });
 
-  it('treats a retried DELETE that finds nothing as done when the first answer was lost', async () => {
+  it('never turns a 404 into success: a DELETE retried after a lost answer passes its 404 on, marked', async () => {
     await control.injectFault('DELETE /things/:id', { kind: 'drop-after-handling' }, 1);
-    const response = await transport().send(request({ method: 'DELETE', path: '/things/lost-answer' }));
-    expect(response.status).toBe(204);
-    expect((await control.calls()).total).toBe(2);
-  });
-
-  it('still answers 404 for a DELETE of something that never existed', async () => {
-    deleted.add('never-there');
     const error = await failureOf(
-      transport().send(request({ method: 'DELETE', path: '/things/never-there' })),
+      transport().send(request({ method: 'DELETE', path: '/things/lost-answer' })),
+    );
+    const passed = await transport().send(
+      request({ method: 'DELETE', path: '/things/lost-answer', passStatuses: [404] }),
     );
     expect(error).toMatchObject({ failure: ProviderFailure.notFound, httpStatus: 404 });
+    expect(passed).toMatchObject({ status: 404, mayFollowLostAnswer: false });
+    expect((await control.calls()).total).toBe(3);
+  });
+
+  it('marks a passed status that follows an unanswered attempt, and only then', async () => {
+    deleted.add('after-503');
+    await control.injectFault('DELETE /things/:id', { kind: 'status', status: 503 }, 1);
+    const afterFailure = await transport().send(
+      request({ method: 'DELETE', path: '/things/after-503', passStatuses: [404] }),
+    );
+    const firstTime = await transport().send(
+      request({ method: 'DELETE', path: '/things/after-503', passStatuses: [404] }),
+    );
+    expect(afterFailure).toMatchObject({ status: 404, mayFollowLostAnswer: true });
+    expect(firstTime).toMatchObject({ status: 404, mayFollowLostAnswer: false });
   });
 
   it('pauses the request gate on a 429, unless the 429 limits only that resource', async () => {

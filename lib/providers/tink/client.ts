@@ -8,6 +8,7 @@ import type { CallContext } from '../../call-context';
 import type { CoreConfig, TinkConfig } from '../../config';
 import { logger } from '../../observability';
 import { parseErrorBody } from '../error-body';
+import { mayBeGoneByLostAnswer } from '../lost-answer';
 import { resolveSecret } from '../secrets';
 import { type MintedToken, TokenCache } from '../token-cache';
 import {
@@ -169,18 +170,25 @@ export class TinkClient {
     );
   }
 
-  /** Starts Tink's asynchronous deletion (a list right after may still show the credential). */
+  /**
+   * Starts Tink's asynchronous deletion (a list right after may still show the credential). A 404
+   * after a lost answer is the deletion we asked for (see ../lost-answer.ts).
+   */
   async deleteCredential(call: CallContext, userId: string, credentialId: string): Promise<void> {
-    await this.withUserToken(call, userId, (token) =>
-      this.transport.acknowledged({
+    await this.withUserToken(call, userId, async (token) => {
+      const request: ProviderRequest = {
         operation: 'deleteCredential',
         method: 'DELETE',
         path: `/api/v1/credentials/${encodePathSegment(credentialId)}`,
         headers: bearer(token),
         call,
         retry: true,
-      }),
-    );
+        passStatuses: [404],
+      };
+      const response = await this.transport.acknowledged(request);
+      if (response.status === 404 && !mayBeGoneByLostAnswer(response))
+        throw this.transport.errorFor(request, response);
+    });
   }
 
   /** Starts a refresh (Tink answers 204 when it started, not when it finished). */
