@@ -1,11 +1,12 @@
 // The one HTTP transport for both providers: a deadline per call derived from the invocation (never
-// outliving the Lambda), retries with exponential backoff and full jitter for calls that are safe
+// outliving the Lambda), retries with exponential backoff and jitter for calls that are safe
 // to repeat, Retry-After honoured up to a cap, the provider's request id captured for errors and
 // logs. Headers and bodies are never logged: they carry tokens and personal data.
 import type * as z from 'zod';
 import type { CallContext } from '../call-context';
 import { logger, timingMetric } from '../observability';
 import { failureForStatus, ProviderError, ProviderFailure, type ProviderName } from './errors';
+import { parseRetryAfterSeconds } from './retry-after';
 
 export interface ProviderErrorBody {
   message?: string;
@@ -25,6 +26,8 @@ export interface TransportOptions {
   retryBaseMs: number;
   retryAfterCapSeconds: number;
   fetch?: typeof fetch;
+  /** Epoch ms; with `random` and `sleep`, what lets a test drive the waits. */
+  now?: () => number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -95,13 +98,6 @@ export function encodePathSegment(segment: string): string {
   return encodeURIComponent(segment);
 }
 
-function parseRetryAfterSeconds(value: string | null, nowMs: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
-}
-
 function encodeBody(body: RequestBody | undefined): { contentType?: string; payload?: string } {
   if (!body) return {};
   if ('json' in body) return { contentType: 'application/json', payload: JSON.stringify(body.json) };
@@ -130,11 +126,13 @@ class AttemptFailure {
 
 export class ProviderTransport {
   private readonly fetch: typeof fetch;
+  private readonly now: () => number;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: TransportOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
+    this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -160,7 +158,7 @@ export class ProviderTransport {
       }
       if (!last.retryable || attempt === maxAttempts) break;
       const waitMs = this.backoffMs(attempt, last.retryAfterSeconds);
-      if (waitMs === undefined || Date.now() + waitMs >= request.call.deadlineAtMs) break;
+      if (waitMs === undefined || this.now() + waitMs >= request.call.deadlineAtMs) break;
       await this.sleep(waitMs);
     }
     throw this.toError(request, last as AttemptFailureDetails);
@@ -228,20 +226,24 @@ export class ProviderTransport {
     });
   }
 
+  /**
+   * The wait before attempt `attempt + 1`: exponential, jittered between half and the whole of the
+   * step (full jitter could retry at once). A Retry-After is honoured, but never shorter than that
+   * half step; one longer than the cap is the caller's to wait (undefined: answer 429 instead).
+   */
   private backoffMs(attempt: number, retryAfterSeconds: number | undefined): number | undefined {
-    if (retryAfterSeconds !== undefined) {
-      // A wait longer than the cap is the caller's to make: answer 429 with Retry-After instead.
-      if (retryAfterSeconds > this.options.retryAfterCapSeconds) return undefined;
-      return retryAfterSeconds * 1000;
-    }
-    return this.random() * this.options.retryBaseMs * 2 ** (attempt - 1);
+    const stepMs = this.options.retryBaseMs * 2 ** (attempt - 1);
+    const minimumMs = stepMs / 2;
+    if (retryAfterSeconds === undefined) return minimumMs + this.random() * (stepMs - minimumMs);
+    if (retryAfterSeconds > this.options.retryAfterCapSeconds) return undefined;
+    return Math.max(minimumMs, retryAfterSeconds * 1000);
   }
 
   private async attempt(
     request: ProviderRequest,
     attempt: number,
   ): Promise<Omit<ProviderResponse, 'mayFollowLostAnswer'> | AttemptFailure> {
-    const startedMs = Date.now();
+    const startedMs = this.now();
     const remainingMs = request.call.deadlineAtMs - startedMs;
     if (remainingMs <= 0) {
       return new AttemptFailure({
@@ -280,7 +282,7 @@ export class ProviderTransport {
         redirect: 'error',
       });
       const text = await response.text();
-      const durationMs = Date.now() - startedMs;
+      const durationMs = this.now() - startedMs;
       const providerRequestId = response.headers.get('x-request-id') ?? undefined;
       timingMetric('ProviderLatency', durationMs, {
         provider: this.options.provider,
@@ -297,9 +299,9 @@ export class ProviderTransport {
         ),
       );
     } catch (error) {
-      const durationMs = Date.now() - startedMs;
+      const durationMs = this.now() - startedMs;
       const timedOut = (error as Error)?.name === 'TimeoutError' || (error as Error)?.name === 'AbortError';
-      const deadlinePassed = Date.now() >= request.call.deadlineAtMs;
+      const deadlinePassed = this.now() >= request.call.deadlineAtMs;
       logger.warn('Provider call failed', {
         ...logFields,
         durationMs,
@@ -343,7 +345,7 @@ export class ProviderTransport {
       status: response.status,
       providerRequestId: response.providerRequestId ?? errorBody.requestId,
       providerCode: errorBody.code,
-      retryAfterSeconds: parseRetryAfterSeconds(retryAfter, Date.now()),
+      retryAfterSeconds: parseRetryAfterSeconds(retryAfter, this.now()),
     };
   }
 

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { ProviderError, ProviderFailure } from '../../lib/providers/errors';
+import { maxRetryAfterSeconds } from '../../lib/providers/retry-after';
 import {
   type ProviderRequest,
   ProviderTransport,
@@ -230,5 +231,72 @@ describe('Class: ProviderTransport', () => {
     } finally {
       setProviderRequestGate(undefined);
     }
+  });
+});
+
+describe('Retry-After from the provider', () => {
+  // A frozen clock and a recorded sleep: the waits are what the transport decided, never timed.
+  const frozenNowMs = Date.parse('2026-01-05T10:00:00Z');
+  const fixed = (overrides: Partial<ConstructorParameters<typeof ProviderTransport>[0]> = {}) =>
+    transport({ now: () => frozenNowMs, random: () => 0.5, maxAttempts: 2, ...overrides });
+  const frozenCall = { requestId: 'trace-ra', deadlineAtMs: frozenNowMs + 60_000 };
+  // base 10 ms, attempt 1: the step is 10 ms, so the jittered backoff lies in [5, 10] and is 7.5 here.
+  const jitteredBackoffMs = 7.5;
+  const minimumBackoffMs = 5;
+
+  async function waitAfter429(retryAfter: string) {
+    await control.injectFault(
+      'GET /things/:id',
+      { kind: 'status', status: 429, headers: { 'Retry-After': retryAfter } },
+      1,
+    );
+    await fixed().json(request({ call: frozenCall }), thing);
+    return [...waits];
+  }
+
+  it.each(['-5', '1.5', '3, 4', 'soon', 'Mon, 05 Jan 2026 10:00:03', '2026-01-05T10:00:03Z'])(
+    'ignores %j and falls back to the jittered backoff',
+    async (retryAfter) => {
+      expect(await waitAfter429(retryAfter)).toEqual([jitteredBackoffMs]);
+      expect((await control.calls()).total).toBe(2);
+    },
+  );
+
+  it('honours delta-seconds', async () => {
+    expect(await waitAfter429('2')).toEqual([2000]);
+  });
+
+  it('honours an IMF-fixdate, measured against the injected clock', async () => {
+    expect(await waitAfter429(new Date(frozenNowMs + 3000).toUTCString())).toEqual([3000]);
+  });
+
+  it('never waits less than the backoff minimum (0 seconds, or a date in the past)', async () => {
+    expect(await waitAfter429('0')).toEqual([minimumBackoffMs]);
+    waits.length = 0;
+    expect(await waitAfter429(new Date(frozenNowMs - 60_000).toUTCString())).toEqual([minimumBackoffMs]);
+  });
+
+  it('answers our caller 429 with a bounded integer Retry-After when the provider asks for an absurd wait', async () => {
+    await control.injectFault('GET /things/:id', {
+      kind: 'status',
+      status: 429,
+      headers: { 'Retry-After': '99999999999999999999' },
+    });
+    const error = await failureOf(fixed().json(request({ call: frozenCall }), thing));
+    expect(error).toMatchObject({ failure: ProviderFailure.rateLimited, httpStatus: 429 });
+    expect(error.problemHeaders()).toEqual({ 'Retry-After': String(maxRetryAfterSeconds) });
+    expect(waits).toEqual([]);
+    expect((await control.calls()).total).toBe(1);
+  });
+
+  it('answers 429 with Retry-After 1 when the provider gave none it could use', async () => {
+    await control.injectFault('GET /things/:id', {
+      kind: 'status',
+      status: 429,
+      headers: { 'Retry-After': '1.5' },
+    });
+    const error = await failureOf(fixed().json(request({ call: frozenCall }), thing));
+    expect(error.problemHeaders()).toEqual({ 'Retry-After': '1' });
+    expect(waits).toEqual([jitteredBackoffMs]);
   });
 });
