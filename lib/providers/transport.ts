@@ -4,7 +4,7 @@
 // logs. Headers and bodies are never logged: they carry tokens and personal data.
 import type * as z from 'zod';
 import type { CallContext } from '../call-context';
-import { logger, timingMetric } from '../observability';
+import { logger, redactSecrets, timingMetric } from '../observability';
 import { failureForStatus, ProviderError, ProviderFailure, type ProviderName } from './errors';
 import { parseRetryAfterSeconds } from './retry-after';
 
@@ -363,7 +363,10 @@ export class ProviderTransport {
     }
     if (status === 429) return 'The provider is rate limiting this service; retry later';
     if (status >= 500) return `The provider failed (status ${status})`;
-    const message = body.message?.slice(0, maxErrorDetailLength);
+    // The provider's own words, after the log redaction and bounded: a 4xx message may quote what
+    // it was sent, tokens included.
+    const message =
+      body.message === undefined ? '' : redactSecrets(body.message).slice(0, maxErrorDetailLength);
     return message ? `The provider answered ${status}: ${message}` : `The provider answered ${status}`;
   }
 
