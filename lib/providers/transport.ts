@@ -4,7 +4,8 @@
 // logs. Headers and bodies are never logged: they carry tokens and personal data.
 import type * as z from 'zod';
 import type { CallContext } from '../call-context';
-import { logger, redactSecrets, timingMetric } from '../observability';
+import { countMetric, logger, redactSecrets, timingMetric } from '../observability';
+import { ResponseTooLargeError, readCappedText } from './capped-body';
 import { failureForStatus, ProviderError, ProviderFailure, type ProviderName } from './errors';
 import { parseRetryAfterSeconds } from './retry-after';
 
@@ -25,6 +26,8 @@ export interface TransportOptions {
   attemptTimeoutMs: number;
   retryBaseMs: number;
   retryAfterCapSeconds: number;
+  /** Bodies longer than this (bytes) are refused unread as a bad response. */
+  maxBodyBytes: number;
   fetch?: typeof fetch;
   /** Epoch ms; with `random` and `sleep`, what lets a test drive the waits. */
   now?: () => number;
@@ -281,7 +284,7 @@ export class ProviderTransport {
         signal: AbortSignal.timeout(timeoutMs),
         redirect: 'error',
       });
-      const text = await response.text();
+      const text = await readCappedText(response, this.options.maxBodyBytes);
       const durationMs = this.now() - startedMs;
       const providerRequestId = response.headers.get('x-request-id') ?? undefined;
       timingMetric('ProviderLatency', durationMs, {
@@ -300,6 +303,17 @@ export class ProviderTransport {
       );
     } catch (error) {
       const durationMs = this.now() - startedMs;
+      if (error instanceof ResponseTooLargeError) {
+        countMetric('ProviderResponseTooLarge', { provider: this.options.provider });
+        logger.warn('Provider response too large', { ...logFields, durationMs, maxBytes: error.maxBytes });
+        // Not retried: the same request would bring the same body.
+        return new AttemptFailure({
+          failure: ProviderFailure.badResponse,
+          detail: `The provider's response exceeded ${error.maxBytes} bytes`,
+          retryable: false,
+          cause: error,
+        });
+      }
       const timedOut = (error as Error)?.name === 'TimeoutError' || (error as Error)?.name === 'AbortError';
       const deadlinePassed = this.now() >= request.call.deadlineAtMs;
       logger.warn('Provider call failed', {

@@ -2,9 +2,8 @@
 // message echoes a token and a client secret reaches the caller summarised and redacted, and no
 // log line of the invocation holds either (captured at DEBUG).
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { handler as createUser } from '../../functions/tink/create-user';
-import { logger } from '../../lib/observability';
 import { type CapturedLogs, captureLogs } from '../support/logs';
 import { call, control, expectProblem, route } from './tink/helpers';
 
@@ -17,12 +16,22 @@ const plantedJwt = () =>
     base64url(randomBytes(32)),
   ].join('.');
 
+// The logger reads its level when it is built and returns to it at every warm invocation: DEBUG
+// must be set before the handler is imported.
+const previousLevel = vi.hoisted(() => {
+  const previous = process.env.POWERTOOLS_LOG_LEVEL;
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+  return previous;
+});
+afterAll(() => {
+  if (previousLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+  else process.env.POWERTOOLS_LOG_LEVEL = previousLevel;
+});
+
 let logs: CapturedLogs | undefined;
-const configuredLevel = logger.getLevelName();
 afterEach(() => {
   logs?.restore();
   logs = undefined;
-  logger.setLogLevel(configuredLevel);
 });
 
 describe('Provider free text', () => {
@@ -38,7 +47,6 @@ describe('Provider free text', () => {
       status: 400,
       body: { errorMessage: message, errorCode: 'request.invalid' },
     });
-    logger.setLogLevel('DEBUG');
     logs = captureLogs();
 
     // Act

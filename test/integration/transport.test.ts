@@ -30,6 +30,7 @@ function transport(overrides: Partial<ConstructorParameters<typeof ProviderTrans
     attemptTimeoutMs: 2000,
     retryBaseMs: 10,
     retryAfterCapSeconds: 5,
+    maxBodyBytes: 4 * 1024 * 1024,
     sleep: async (ms) => {
       waits.push(ms);
     },

@@ -122,6 +122,7 @@ export class MoneyhubClient {
       attemptTimeoutMs: core.PROVIDER_ATTEMPT_TIMEOUT_MS,
       retryBaseMs: core.PROVIDER_RETRY_BASE_MS,
       retryAfterCapSeconds: core.PROVIDER_RETRY_AFTER_CAP_SECONDS,
+      maxBodyBytes: core.PROVIDER_MAX_BODY_BYTES,
       fetch: options.fetch,
     };
     this.transport = new ProviderTransport({ ...transportOptions, baseUrl: moneyhub.MONEYHUB_IDENTITY_URL });

@@ -96,6 +96,7 @@ export class TinkClient {
       attemptTimeoutMs: core.PROVIDER_ATTEMPT_TIMEOUT_MS,
       retryBaseMs: core.PROVIDER_RETRY_BASE_MS,
       retryAfterCapSeconds: core.PROVIDER_RETRY_AFTER_CAP_SECONDS,
+      maxBodyBytes: core.PROVIDER_MAX_BODY_BYTES,
       fetch: options.fetch,
     });
     this.tokens = options.tokens ?? new TokenCache();
