@@ -78,22 +78,6 @@ export interface ProviderResponse {
   mayFollowLostAnswer: boolean;
 }
 
-/**
- * Paces every provider HTTP request of the process (the scheduled sweep installs one to keep to its
- * configured rate and concurrency); told about 429s so it can hold everyone back.
- */
-export interface RequestGate {
-  run<T>(task: () => Promise<T>): Promise<T>;
-  rateLimited(retryAfterMs: number): void;
-}
-
-let requestGate: RequestGate | undefined;
-
-/** Installs (or, with undefined, removes) the process-wide request gate. */
-export function setProviderRequestGate(gate: RequestGate | undefined) {
-  requestGate = gate;
-}
-
 const retryableStatuses = new Set([429, 502, 503, 504]);
 const maxErrorDetailLength = 300;
 
@@ -149,7 +133,7 @@ export class ProviderTransport {
     let last: AttemptFailureDetails | undefined;
     let mayFollowLostAnswer = false;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const gate = requestGate;
+      const gate = request.call.requestGate;
       const outcome = gate
         ? await gate.run(() => this.attempt(request, attempt))
         : await this.attempt(request, attempt);

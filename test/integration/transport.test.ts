@@ -2,13 +2,10 @@
 // with faults injected per route.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import type { RequestGate } from '../../lib/call-context';
 import { ProviderError, ProviderFailure } from '../../lib/providers/errors';
 import { maxRetryAfterSeconds } from '../../lib/providers/retry-after';
-import {
-  type ProviderRequest,
-  ProviderTransport,
-  setProviderRequestGate,
-} from '../../lib/providers/transport';
+import { type ProviderRequest, ProviderTransport } from '../../lib/providers/transport';
 import { type RunningSimulator, SimulatorControl, startSimulator } from '../../local/simulators/harness';
 
 let server: RunningSimulator;
@@ -219,19 +216,40 @@ describe('Class: ProviderTransport', () => {
 
   it('pauses the request gate on a 429, unless the 429 limits only that resource', async () => {
     const pauses: number[] = [];
-    setProviderRequestGate({ run: (task) => task(), rateLimited: (ms) => pauses.push(ms) });
-    try {
-      await control.injectFault('POST /things', { kind: 'rate-limit', retryAfterSeconds: 7 }, 2);
-      const post = request({ method: 'POST', path: '/things', retry: false });
-      await failureOf(transport().send({ ...post, rateLimitsResourceOnly: true }));
-      const afterResourceOnly = [...pauses];
-      await failureOf(transport().send(post));
+    const gate: RequestGate = { run: (task) => task(), rateLimited: (ms) => pauses.push(ms) };
+    await control.injectFault('POST /things', { kind: 'rate-limit', retryAfterSeconds: 7 }, 2);
+    const post = request({
+      method: 'POST',
+      path: '/things',
+      retry: false,
+      call: { requestId: 'trace-gate', deadlineAtMs: Date.now() + 5000, requestGate: gate },
+    });
+    await failureOf(transport().send({ ...post, rateLimitsResourceOnly: true }));
+    const afterResourceOnly = [...pauses];
+    await failureOf(transport().send(post));
 
-      expect(afterResourceOnly).toEqual([]);
-      expect(pauses).toEqual([7000]);
-    } finally {
-      setProviderRequestGate(undefined);
-    }
+    expect(afterResourceOnly).toEqual([]);
+    expect(pauses).toEqual([7000]);
+  });
+
+  it("passes every attempt through the call's own gate, and calls without one go ungated", async () => {
+    let gated = 0;
+    const gate: RequestGate = {
+      run: (task) => {
+        gated += 1;
+        return task();
+      },
+      rateLimited: () => {},
+    };
+    await control.injectFault('GET /things/:id', { kind: 'status', status: 503 }, 1);
+    await transport().json(
+      request({ call: { requestId: 'gated', deadlineAtMs: Date.now() + 5000, requestGate: gate } }),
+      thing,
+    );
+    await transport().json(request(), thing);
+
+    expect(gated).toBe(2);
+    expect((await control.calls()).total).toBe(3);
   });
 });
 
