@@ -13,10 +13,10 @@ import { logger } from '../../observability';
 import { parseErrorBody } from '../error-body';
 import { ProviderError, ProviderFailure } from '../errors';
 import { mayBeGoneByLostAnswer } from '../lost-answer';
+import { encodePathSegment } from '../request-encoding';
 import { resolveSecret } from '../secrets';
 import { type MintedToken, TokenCache } from '../token-cache';
 import {
-  encodePathSegment,
   type ProviderErrorBody,
   type ProviderRequest,
   type ProviderResponse,

@@ -9,14 +9,10 @@ import type { CoreConfig, TinkConfig } from '../../config';
 import { logger } from '../../observability';
 import { parseErrorBody } from '../error-body';
 import { mayBeGoneByLostAnswer } from '../lost-answer';
+import { encodePathSegment } from '../request-encoding';
 import { resolveSecret } from '../secrets';
 import { type MintedToken, TokenCache } from '../token-cache';
-import {
-  encodePathSegment,
-  type ProviderErrorBody,
-  type ProviderRequest,
-  ProviderTransport,
-} from '../transport';
+import { type ProviderErrorBody, type ProviderRequest, ProviderTransport } from '../transport';
 import {
   type TinkCreatedUser,
   type TinkCredential,
