@@ -92,7 +92,8 @@ export class ProviderTransport {
 
   constructor(private readonly options: TransportOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
-    this.now = options.now ?? Date.now;
+    // Looked up at each call, not captured: a test's fake clock replaces the global Date.
+    this.now = options.now ?? (() => Date.now());
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
