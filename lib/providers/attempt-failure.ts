@@ -96,8 +96,11 @@ export function providerErrorOf(
     providerStatus: details.status,
     providerRequestId: details.providerRequestId,
     providerCode: details.providerCode,
+    // Whole seconds between 1 and maxRetryAfterSeconds (parseRetryAfterSeconds bounds the top).
     retryAfterSeconds:
-      details.failure === ProviderFailure.rateLimited ? (details.retryAfterSeconds ?? 1) : undefined,
+      details.failure === ProviderFailure.rateLimited
+        ? Math.max(1, details.retryAfterSeconds ?? 1)
+        : undefined,
     cause: details.cause,
   });
 }
