@@ -12,7 +12,7 @@ import type { CoreConfig, MoneyhubConfig } from '../../config';
 import { logger } from '../../observability';
 import { parseErrorBody } from '../error-body';
 import { ProviderError, ProviderFailure } from '../errors';
-import { mayBeGoneByLostAnswer } from '../lost-answer';
+import { deleteAllowingLostAnswer, mayBeGoneByLostAnswer } from '../lost-answer';
 import { encodePathSegment } from '../request-encoding';
 import { resolveSecret } from '../secrets';
 import { type MintedToken, TokenCache } from '../token-cache';
@@ -177,20 +177,16 @@ export class MoneyhubClient {
    * answer is the deletion we asked for (see ../lost-answer.ts).
    */
   async deleteUser(call: CallContext, userId: string): Promise<void> {
-    await this.withScopes(call, 'deleteUser', async (token) => {
-      const request: ProviderRequest = {
+    await this.withScopes(call, 'deleteUser', (token) =>
+      deleteAllowingLostAnswer(this.transport, {
         operation: 'deleteUser',
         method: 'DELETE',
         path: `/users/${encodePathSegment(userId)}`,
         headers: bearer(token),
         call,
         retry: true,
-        passStatuses: [404],
-      };
-      const response = await this.transport.acknowledged(request);
-      if (response.status === 404 && !mayBeGoneByLostAnswer(response))
-        throw this.transport.errorFor(request, response);
-    });
+      }),
+    );
   }
 
   async listConnections(call: CallContext, userId: string): Promise<UserConnectionList> {

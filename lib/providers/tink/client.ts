@@ -8,7 +8,7 @@ import type { CallContext } from '../../call-context';
 import type { CoreConfig, TinkConfig } from '../../config';
 import { logger } from '../../observability';
 import { parseErrorBody } from '../error-body';
-import { mayBeGoneByLostAnswer } from '../lost-answer';
+import { deleteAllowingLostAnswer } from '../lost-answer';
 import { encodePathSegment } from '../request-encoding';
 import { resolveSecret } from '../secrets';
 import { type MintedToken, TokenCache } from '../token-cache';
@@ -172,20 +172,16 @@ export class TinkClient {
    * after a lost answer is the deletion we asked for (see ../lost-answer.ts).
    */
   async deleteCredential(call: CallContext, userId: string, credentialId: string): Promise<void> {
-    await this.withUserToken(call, userId, async (token) => {
-      const request: ProviderRequest = {
+    await this.withUserToken(call, userId, (token) =>
+      deleteAllowingLostAnswer(this.transport, {
         operation: 'deleteCredential',
         method: 'DELETE',
         path: `/api/v1/credentials/${encodePathSegment(credentialId)}`,
         headers: bearer(token),
         call,
         retry: true,
-        passStatuses: [404],
-      };
-      const response = await this.transport.acknowledged(request);
-      if (response.status === 404 && !mayBeGoneByLostAnswer(response))
-        throw this.transport.errorFor(request, response);
-    });
+      }),
+    );
   }
 
   /** Starts a refresh (Tink answers 204 when it started, not when it finished). */
