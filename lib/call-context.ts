@@ -1,5 +1,5 @@
-// What every provider call carries from the invocation that made it: an id to trace it by and the
-// moment it must be done by, so no call outlives its Lambda.
+// What every provider call carries from the invocation that made it: an id to trace it by, the
+// moment it must be done by, so no call outlives its Lambda, and the gate that paces it, if any.
 import type { Context } from 'aws-lambda';
 import { coreConfig } from './config';
 
@@ -8,6 +8,14 @@ export interface CallContext {
   requestId: string;
   /** Epoch ms by which every provider call must have finished. */
   deadlineAtMs: number;
+  /** Paces every provider HTTP request made for this call (the scheduled sweep's rate limiter). */
+  requestGate?: RequestGate;
+}
+
+/** Paces provider HTTP requests; told about 429s so it can hold back every request it paces. */
+export interface RequestGate {
+  run<T>(task: () => Promise<T>): Promise<T>;
+  rateLimited(retryAfterMs: number): void;
 }
 
 export function callContextFrom(context: Partial<Context> | undefined, nowMs = Date.now()): CallContext {

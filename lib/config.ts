@@ -31,6 +31,19 @@ const coreSchema = z.object({
   PROVIDER_ATTEMPT_TIMEOUT_MS: milliseconds(5000),
   PROVIDER_RETRY_BASE_MS: milliseconds(100),
   PROVIDER_RETRY_AFTER_CAP_SECONDS: seconds(5),
+  /**
+   * The largest provider body read (bytes); a larger one is a bad upstream response (502). The
+   * largest real answers are a Tink credential list, a Moneyhub connection list and a page of syncs:
+   * about 1-2 KB per item, so even a few hundred items stay well under 1 MB. 4 MiB leaves room for
+   * that many times over and stays under Lambda's 6 MB response limit, which every answer we pass
+   * on must fit (a body over 400 KB is served but not cached: see docs/cache.md).
+   */
+  PROVIDER_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(5 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
   /** Kept back from the Lambda's remaining time so a handler can still answer 504 itself. */
   DEADLINE_SAFETY_MS: milliseconds(500),
   /** Used when there is no Lambda context (scripts, tests calling clients directly). */

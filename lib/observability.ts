@@ -1,6 +1,7 @@
 // One logger and one metrics emitter per process (Powertools). Secrets never reach a log line:
-// the JSON replacer masks any attribute whose name says it holds a secret, and any string that
-// carries a bearer credential, wherever it sits in the logged object.
+// the JSON replacer masks any attribute whose name says it holds a secret, and in every string it
+// prints (messages, error messages and stacks included) any bearer credential, JWT-shaped value or
+// `access_token=…`-style parameter, wherever it sits in the logged object.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
@@ -8,13 +9,28 @@ const serviceName = 'open-banking-users';
 const secretKeyPattern =
   /(authorization|token|secret|password|assertion|private|jwk|cookie|^code$|client_assertion|credentials?_?key)/i;
 const bearerPattern = /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+/** A JWS or JWE: its header is base64url JSON, so it starts with `eyJ` (`{"`). */
+const jwtPattern = /\beyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){1,4}/g;
+const secretParameterNames = 'access_token|refresh_token|id_token|client_secret|client_assertion|code';
+/** `name=value` as in a form body or query string, and `"name": "value"` as in a JSON text. */
+const secretParameterPattern = new RegExp(`\\b(${secretParameterNames})=[^&\\s"',;]*`, 'gi');
+const secretJsonMemberPattern = new RegExp(`("(?:${secretParameterNames})"\\s*:\\s*)"[^"]*"`, 'gi');
 export const redacted = '[REDACTED]';
+
+/** The text with every credential-shaped part replaced; for any string that may carry one. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(bearerPattern, `$1 ${redacted}`)
+    .replace(jwtPattern, redacted)
+    .replace(secretParameterPattern, `$1=${redacted}`)
+    .replace(secretJsonMemberPattern, `$1"${redacted}"`);
+}
 
 export function redactLogValue(key: string, value: unknown): unknown {
   if (key !== '' && secretKeyPattern.test(key) && value !== null && value !== undefined) {
     return redacted;
   }
-  if (typeof value === 'string') return value.replace(bearerPattern, `$1 ${redacted}`);
+  if (typeof value === 'string') return redactSecrets(value);
   return value;
 }
 

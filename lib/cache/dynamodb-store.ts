@@ -9,6 +9,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { countMetric, logger } from '../observability';
 import { CachePurgeIncompleteError, CacheUnavailableError } from './errors';
 import type { CacheEntryRecord, CacheSnapshot, CacheStore, FillOutcome, StoreCallOptions } from './store';
 
@@ -27,6 +28,17 @@ interface StoredEntry {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoffMs = (attempt: number) => Math.random() * Math.min(1000, 25 * 2 ** attempt);
+
+/** DynamoDB's limit on one item: attribute names and values together, strings in UTF-8. */
+const maxItemBytes = 400 * 1024;
+
+/** An upper bound of the item's size as DynamoDB counts it (a number takes at most 21 bytes). */
+function itemSizeBytes(item: object): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item))
+    bytes += Buffer.byteLength(name) + (typeof value === 'string' ? Buffer.byteLength(value) : 21);
+  return bytes;
+}
 
 export class DynamoDbCacheStore implements CacheStore {
   constructor(
@@ -83,6 +95,13 @@ export class DynamoDbCacheStore implements CacheStore {
       freshUntilMs: entry.freshUntilMs,
       expiresAt: entry.expiresAtEpochSeconds,
     };
+    const itemBytes = itemSizeBytes(item);
+    if (itemBytes > maxItemBytes) {
+      // A body this large is rare and legitimate (served, just not cached); the put would only fail.
+      countMetric('CacheEntryTooLarge');
+      logger.debug('Cache entry too large for one DynamoDB item; not cached', { scope, resource, itemBytes });
+      return 'too-large';
+    }
     try {
       await this.client.send(
         new PutCommand({

@@ -18,7 +18,8 @@ export interface CacheSnapshot {
   entry?: CacheEntryRecord;
 }
 
-export type FillOutcome = 'stored' | 'superseded';
+/** `too-large`: the entry cannot fit one storage item, so it is served but never cached. */
+export type FillOutcome = 'stored' | 'superseded' | 'too-large';
 
 /** Per call: a signal that aborts the storage call (the invocation's deadline has come). */
 export interface StoreCallOptions {

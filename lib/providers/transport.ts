@@ -1,11 +1,24 @@
-// The one HTTP transport for both providers: a deadline per call derived from the invocation (never
-// outliving the Lambda), retries with exponential backoff and full jitter for calls that are safe
-// to repeat, Retry-After honoured up to a cap, the provider's request id captured for errors and
-// logs. Headers and bodies are never logged: they carry tokens and personal data.
+// The one HTTP transport for both providers: attempts and the retry policy. A deadline per call
+// derived from the invocation (never outliving the Lambda), retries with exponential backoff and
+// jitter for calls that are safe to repeat, Retry-After honoured up to a cap, the call's request gate
+// (if any) passed on every attempt, bodies read up to a byte cap. Headers and bodies are never
+// logged: they carry tokens and personal data. What an answer means lives beside it:
+// attempt-failure.ts (failures and their words), response-decoding.ts (schemas), lost-answer.ts.
 import type * as z from 'zod';
 import type { CallContext } from '../call-context';
-import { logger, timingMetric } from '../observability';
-import { failureForStatus, ProviderError, ProviderFailure, type ProviderName } from './errors';
+import { countMetric, logger, timingMetric } from '../observability';
+import {
+  AttemptFailure,
+  type AttemptFailureDetails,
+  failureOfAnswer,
+  failureOfUnanswered,
+  type ProviderAnswer,
+  providerErrorOf,
+} from './attempt-failure';
+import { ResponseTooLargeError, readCappedText } from './capped-body';
+import { type ProviderError, ProviderFailure, type ProviderName } from './errors';
+import { encodeBody, type QueryParameters, type RequestBody, requestUrl } from './request-encoding';
+import { checkAcknowledgement, decodeJson } from './response-decoding';
 
 export interface ProviderErrorBody {
   message?: string;
@@ -24,12 +37,14 @@ export interface TransportOptions {
   attemptTimeoutMs: number;
   retryBaseMs: number;
   retryAfterCapSeconds: number;
+  /** Bodies longer than this (bytes) are refused unread as a bad response. */
+  maxBodyBytes: number;
   fetch?: typeof fetch;
+  /** Epoch ms; with `random` and `sleep`, what lets a test drive the waits. */
+  now?: () => number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
-
-export type RequestBody = { json: unknown } | { form: Record<string, string | string[] | undefined> };
 
 export interface ProviderRequest {
   /** Names the call in logs, metrics and errors, e.g. `listCredentials`. */
@@ -37,7 +52,7 @@ export interface ProviderRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path under the base URL; every id in it must already be encoded (see `encodePathSegment`). */
   path: string;
-  query?: Record<string, string | string[] | undefined>;
+  query?: QueryParameters;
   headers?: Record<string, string>;
   body?: RequestBody;
   /**
@@ -61,75 +76,24 @@ export interface ProviderRequest {
   passStatuses?: number[];
 }
 
-export interface ProviderResponse {
-  status: number;
-  text: string;
-  providerRequestId?: string;
-}
-
-/**
- * Paces every provider HTTP request of the process (the scheduled sweep installs one to keep to its
- * configured rate and concurrency); told about 429s so it can hold everyone back.
- */
-export interface RequestGate {
-  run<T>(task: () => Promise<T>): Promise<T>;
-  rateLimited(retryAfterMs: number): void;
-}
-
-let requestGate: RequestGate | undefined;
-
-/** Installs (or, with undefined, removes) the process-wide request gate. */
-export function setProviderRequestGate(gate: RequestGate | undefined) {
-  requestGate = gate;
-}
-
-const retryableStatuses = new Set([429, 502, 503, 504]);
-const maxErrorDetailLength = 300;
-
-export function encodePathSegment(segment: string): string {
-  return encodeURIComponent(segment);
-}
-
-function parseRetryAfterSeconds(value: string | null, nowMs: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
-}
-
-function encodeBody(body: RequestBody | undefined): { contentType?: string; payload?: string } {
-  if (!body) return {};
-  if ('json' in body) return { contentType: 'application/json', payload: JSON.stringify(body.json) };
-  const form = new URLSearchParams();
-  for (const [key, value] of Object.entries(body.form)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) form.append(key, item);
-  }
-  return { contentType: 'application/x-www-form-urlencoded', payload: form.toString() };
-}
-
-interface AttemptFailureDetails {
-  failure: ProviderFailure;
-  detail: string;
-  retryable: boolean;
-  status?: number;
-  providerRequestId?: string;
-  providerCode?: string;
-  retryAfterSeconds?: number;
-  cause?: unknown;
-}
-
-class AttemptFailure {
-  constructor(readonly details: AttemptFailureDetails) {}
+export interface ProviderResponse extends ProviderAnswer {
+  /**
+   * An earlier attempt of this request got no answer or a 5xx: it may have acted with its answer
+   * lost. Only the operation knows what that makes of this answer (see `lost-answer.ts`).
+   */
+  mayFollowLostAnswer: boolean;
 }
 
 export class ProviderTransport {
   private readonly fetch: typeof fetch;
+  private readonly now: () => number;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: TransportOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
+    // Looked up at each call, not captured: a test's fake clock replaces the global Date.
+    this.now = options.now ?? (() => Date.now());
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -141,114 +105,57 @@ export class ProviderTransport {
   async send(request: ProviderRequest): Promise<ProviderResponse> {
     const maxAttempts = request.retry ? this.options.maxAttempts : 1;
     let last: AttemptFailureDetails | undefined;
-    // Whether an earlier attempt may have acted with only its answer lost (no status, or a 5xx).
-    let mayHaveActed = false;
+    let mayFollowLostAnswer = false;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const gate = requestGate;
+      const gate = request.call.requestGate;
       const outcome = gate
         ? await gate.run(() => this.attempt(request, attempt))
         : await this.attempt(request, attempt);
-      const status = outcome instanceof AttemptFailure ? outcome.details.status : outcome.status;
-      if (request.method === 'DELETE' && mayHaveActed && status === 404) {
-        // A retried delete that finds nothing: an earlier attempt deleted it and its answer was
-        // lost. Gone is what was asked for, so this is the success the caller would have heard.
-        return {
-          status: 204,
-          text: '',
-          providerRequestId:
-            outcome instanceof AttemptFailure ? outcome.details.providerRequestId : outcome.providerRequestId,
-        };
-      }
-      if (!(outcome instanceof AttemptFailure)) return outcome;
+      if (!(outcome instanceof AttemptFailure)) return { ...outcome, mayFollowLostAnswer };
       last = outcome.details;
-      if (last.status === undefined || last.status >= 500) mayHaveActed = true;
+      if (last.status === undefined || last.status >= 500) mayFollowLostAnswer = true;
       if (last.status === 429 && !request.rateLimitsResourceOnly) {
         gate?.rateLimited((last.retryAfterSeconds ?? 1) * 1000);
       }
       if (!last.retryable || attempt === maxAttempts) break;
       const waitMs = this.backoffMs(attempt, last.retryAfterSeconds);
-      if (waitMs === undefined || Date.now() + waitMs >= request.call.deadlineAtMs) break;
+      if (waitMs === undefined || this.now() + waitMs >= request.call.deadlineAtMs) break;
       await this.sleep(waitMs);
     }
-    throw this.toError(request, last as AttemptFailureDetails);
+    throw providerErrorOf(this.options.provider, request.operation, last as AttemptFailureDetails);
   }
 
   /** Sends the request and parses a JSON body with the schema; a body that fails it is a provider fault. */
   async json<Schema extends z.ZodType>(request: ProviderRequest, schema: Schema): Promise<z.output<Schema>> {
     const response = await this.send(request);
-    return this.parse(request, response, schema);
+    return decodeJson({ provider: this.options.provider, operation: request.operation }, response, schema);
   }
 
   /**
    * Sends a request whose success needs no body (a 204 in the contract). A body that comes anyway
-   * must still be well-formed JSON (any JSON is accepted): a success with a corrupted body leaves
-   * what happened unknown, so the caller must not hear that it worked.
+   * must still be well-formed JSON (any JSON is accepted).
    */
   async acknowledged(request: ProviderRequest): Promise<ProviderResponse> {
     const response = await this.send(request);
-    const succeeded = response.status >= 200 && response.status < 300;
-    if (succeeded && response.text.trim() !== '') this.parseJsonText(request, response);
+    checkAcknowledgement({ provider: this.options.provider, operation: request.operation }, response);
     return response;
   }
 
-  parse<Schema extends z.ZodType>(
-    request: ProviderRequest,
-    response: ProviderResponse,
-    schema: Schema,
-  ): z.output<Schema> {
-    const parsed = this.parseJsonText(request, response);
-    const result = schema.safeParse(parsed);
-    if (!result.success) {
-      const where = result.error.issues
-        .slice(0, 3)
-        .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-        .join('; ');
-      throw this.badResponse(
-        request,
-        response,
-        `The provider's response did not match its schema (${where})`,
-        result.error,
-      );
-    }
-    return result.data;
-  }
-
-  private parseJsonText(request: ProviderRequest, response: ProviderResponse): unknown {
-    try {
-      return JSON.parse(response.text);
-    } catch {
-      // Not the parser's own error: its message quotes the start of the body, which may be a token.
-      const cause = new SyntaxError(`Malformed JSON in a body of ${response.text.length} characters`);
-      throw this.badResponse(request, response, 'The provider answered with malformed JSON', cause);
-    }
-  }
-
-  private badResponse(request: ProviderRequest, response: ProviderResponse, detail: string, cause: unknown) {
-    return new ProviderError({
-      provider: this.options.provider,
-      operation: request.operation,
-      failure: ProviderFailure.badResponse,
-      detail,
-      providerStatus: response.status,
-      providerRequestId: response.providerRequestId,
-      cause,
-    });
-  }
-
+  /**
+   * The wait before attempt `attempt + 1`: exponential, jittered between half and the whole of the
+   * step (full jitter could retry at once). A Retry-After is honoured, but never shorter than that
+   * half step; one longer than the cap is the caller's to wait (undefined: answer 429 instead).
+   */
   private backoffMs(attempt: number, retryAfterSeconds: number | undefined): number | undefined {
-    if (retryAfterSeconds !== undefined) {
-      // A wait longer than the cap is the caller's to make: answer 429 with Retry-After instead.
-      if (retryAfterSeconds > this.options.retryAfterCapSeconds) return undefined;
-      return retryAfterSeconds * 1000;
-    }
-    return this.random() * this.options.retryBaseMs * 2 ** (attempt - 1);
+    const stepMs = this.options.retryBaseMs * 2 ** (attempt - 1);
+    const minimumMs = stepMs / 2;
+    if (retryAfterSeconds === undefined) return minimumMs + this.random() * (stepMs - minimumMs);
+    if (retryAfterSeconds > this.options.retryAfterCapSeconds) return undefined;
+    return Math.max(minimumMs, retryAfterSeconds * 1000);
   }
 
-  private async attempt(
-    request: ProviderRequest,
-    attempt: number,
-  ): Promise<ProviderResponse | AttemptFailure> {
-    const startedMs = Date.now();
+  private async attempt(request: ProviderRequest, attempt: number): Promise<ProviderAnswer | AttemptFailure> {
+    const startedMs = this.now();
     const remainingMs = request.call.deadlineAtMs - startedMs;
     if (remainingMs <= 0) {
       return new AttemptFailure({
@@ -258,11 +165,7 @@ export class ProviderTransport {
       });
     }
     const timeoutMs = Math.min(this.options.attemptTimeoutMs, remainingMs);
-    const url = new URL(this.options.baseUrl.replace(/\/$/, '') + request.path);
-    for (const [key, value] of Object.entries(request.query ?? {})) {
-      if (value === undefined) continue;
-      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, item);
-    }
+    const url = requestUrl(this.options.baseUrl, request.path, request.query);
     const { contentType, payload } = encodeBody(
       request.bodyForAttempt ? await request.bodyForAttempt() : request.body,
     );
@@ -286,8 +189,8 @@ export class ProviderTransport {
         signal: AbortSignal.timeout(timeoutMs),
         redirect: 'error',
       });
-      const text = await response.text();
-      const durationMs = Date.now() - startedMs;
+      const text = await readCappedText(response, this.options.maxBodyBytes);
+      const durationMs = this.now() - startedMs;
       const providerRequestId = response.headers.get('x-request-id') ?? undefined;
       timingMetric('ProviderLatency', durationMs, {
         provider: this.options.provider,
@@ -298,35 +201,28 @@ export class ProviderTransport {
         return { status: response.status, text, providerRequestId };
       }
       return new AttemptFailure(
-        this.failureOf(
+        failureOfAnswer(
           { status: response.status, text, providerRequestId },
           response.headers.get('retry-after'),
+          this.now(),
+          this.options.parseErrorBody,
         ),
       );
     } catch (error) {
-      const durationMs = Date.now() - startedMs;
-      const timedOut = (error as Error)?.name === 'TimeoutError' || (error as Error)?.name === 'AbortError';
-      const deadlinePassed = Date.now() >= request.call.deadlineAtMs;
-      logger.warn('Provider call failed', {
-        ...logFields,
-        durationMs,
-        reason: timedOut ? 'timeout' : 'network',
-        error: (error as Error)?.message,
-      });
-      if (timedOut) {
-        return new AttemptFailure({
-          failure: ProviderFailure.timeout,
-          detail: `The provider did not answer within ${timeoutMs} ms`,
-          retryable: !deadlinePassed,
-          cause: error,
+      const details = failureOfUnanswered(error, timeoutMs, this.now() >= request.call.deadlineAtMs);
+      const durationMs = this.now() - startedMs;
+      if (error instanceof ResponseTooLargeError) {
+        countMetric('ProviderResponseTooLarge', { provider: this.options.provider });
+        logger.warn('Provider response too large', { ...logFields, durationMs, maxBytes: error.maxBytes });
+      } else {
+        logger.warn('Provider call failed', {
+          ...logFields,
+          durationMs,
+          reason: details.failure,
+          error: (error as Error)?.message,
         });
       }
-      return new AttemptFailure({
-        failure: ProviderFailure.unavailable,
-        detail: 'The provider could not be reached or dropped the connection',
-        retryable: true,
-        cause: error,
-      });
+      return new AttemptFailure(details);
     }
   }
 
@@ -335,52 +231,7 @@ export class ProviderTransport {
    * `passStatuses` and then decided not to handle after all (e.g. a fallback that also failed).
    */
   errorFor(request: ProviderRequest, response: ProviderResponse): ProviderError {
-    return this.toError(request, this.failureOf(response, null));
-  }
-
-  private failureOf(response: ProviderResponse, retryAfter: string | null): AttemptFailureDetails {
-    const errorBody = this.safeParseErrorBody(response.text);
-    return {
-      failure: failureForStatus(response.status),
-      detail: this.describe(response.status, errorBody),
-      retryable: retryableStatuses.has(response.status),
-      status: response.status,
-      providerRequestId: response.providerRequestId ?? errorBody.requestId,
-      providerCode: errorBody.code,
-      retryAfterSeconds: parseRetryAfterSeconds(retryAfter, Date.now()),
-    };
-  }
-
-  private safeParseErrorBody(text: string): ProviderErrorBody {
-    try {
-      return this.options.parseErrorBody(text);
-    } catch {
-      return {};
-    }
-  }
-
-  private describe(status: number, body: ProviderErrorBody): string {
-    if (status === 401 || status === 403) {
-      return `The provider refused this service's credentials (status ${status}); the caller is not at fault`;
-    }
-    if (status === 429) return 'The provider is rate limiting this service; retry later';
-    if (status >= 500) return `The provider failed (status ${status})`;
-    const message = body.message?.slice(0, maxErrorDetailLength);
-    return message ? `The provider answered ${status}: ${message}` : `The provider answered ${status}`;
-  }
-
-  private toError(request: ProviderRequest, last: AttemptFailureDetails): ProviderError {
-    return new ProviderError({
-      provider: this.options.provider,
-      operation: request.operation,
-      failure: last.failure,
-      detail: last.detail,
-      providerStatus: last.status,
-      providerRequestId: last.providerRequestId,
-      providerCode: last.providerCode,
-      retryAfterSeconds:
-        last.failure === ProviderFailure.rateLimited ? (last.retryAfterSeconds ?? 1) : undefined,
-      cause: last.cause,
-    });
+    const details = failureOfAnswer(response, null, this.now(), this.options.parseErrorBody);
+    return providerErrorOf(this.options.provider, request.operation, details);
   }
 }

@@ -2,7 +2,7 @@
 // at most ratePerSecond starts in any second, however long the limiter sat idle) and at most
 // `concurrency` in flight. A 429 pauses everyone until its Retry-After has passed, so a sweep backs
 // off as a whole instead of hammering; after the pause, starts are spaced again.
-import type { RequestGate } from '../providers/transport';
+import type { RequestGate } from '../call-context';
 import { RequestGateDeadlineError } from './errors';
 
 export interface RateLimiterOptions {

@@ -47,7 +47,12 @@ export type Fault =
   | { kind: 'drop' }
   | { kind: 'drop-after-handling' }
   | { kind: 'malformed' }
-  | { kind: 'schema-violation'; body?: unknown };
+  | { kind: 'schema-violation'; body?: unknown }
+  /**
+   * A 200 whose body is `{"<listKey>": [item, item, …]}` of at least `bytes` bytes, streamed in
+   * chunks without a Content-Length, so the simulator never holds it whole.
+   */
+  | { kind: 'large-body'; bytes: number; listKey: string; item: unknown };
 
 export interface FaultRule {
   /** `METHOD /pattern` exactly as the route was registered, or `*` for every route. */
@@ -253,6 +258,42 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     res.end(payload);
   }
 
+  async function streamLargeBody(
+    res: http.ServerResponse,
+    requestId: string,
+    echoed: Record<string, string>,
+    fault: Extract<Fault, { kind: 'large-body' }>,
+  ) {
+    const item = JSON.stringify(fault.item);
+    const chunk = Array.from(
+      { length: Math.max(1, Math.floor(65_536 / (item.length + 1))) },
+      () => item,
+    ).join(',');
+    res.writeHead(200, {
+      [requestIdHeader]: requestId,
+      ...echoed,
+      'Content-Type': 'application/json; charset=utf-8',
+    });
+    res.write(`{${JSON.stringify(fault.listKey)}:[`);
+    // Bounded: every pass writes a chunk; a reader that goes away ends it early.
+    for (let writtenBytes = 0; writtenBytes < fault.bytes && !res.destroyed; ) {
+      const piece = writtenBytes === 0 ? chunk : `,${chunk}`;
+      writtenBytes += Buffer.byteLength(piece);
+      if (!res.write(piece) && !res.destroyed) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+    }
+    if (!res.destroyed) res.end(']}');
+  }
+
   function errorResponse(
     status: number,
     message: string,
@@ -338,6 +379,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           return;
         case 'schema-violation':
           send(res, requestId, echoed, { status: 200, body: fault.body ?? { unexpected: true } });
+          return;
+        case 'large-body':
+          await streamLargeBody(res, requestId, echoed, fault);
           return;
         case 'drop-after-handling':
           break;

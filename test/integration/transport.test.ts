@@ -2,12 +2,10 @@
 // with faults injected per route.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import type { RequestGate } from '../../lib/call-context';
 import { ProviderError, ProviderFailure } from '../../lib/providers/errors';
-import {
-  type ProviderRequest,
-  ProviderTransport,
-  setProviderRequestGate,
-} from '../../lib/providers/transport';
+import { maxRetryAfterSeconds } from '../../lib/providers/retry-after';
+import { type ProviderRequest, ProviderTransport } from '../../lib/providers/transport';
 import { type RunningSimulator, SimulatorControl, startSimulator } from '../../local/simulators/harness';
 
 let server: RunningSimulator;
@@ -29,6 +27,7 @@ function transport(overrides: Partial<ConstructorParameters<typeof ProviderTrans
     attemptTimeoutMs: 2000,
     retryBaseMs: 10,
     retryAfterCapSeconds: 5,
+    maxBodyBytes: 4 * 1024 * 1024,
     sleep: async (ms) => {
       waits.push(ms);
     },
@@ -189,35 +188,134 @@ describe('Class: ProviderTransport', () => {
     expect((await control.calls()).total).toBe(1);
   });
 
-  it('treats a retried DELETE that finds nothing as done when the first answer was lost', async () => {
+  it('never turns a 404 into success: a DELETE retried after a lost answer passes its 404 on, marked', async () => {
     await control.injectFault('DELETE /things/:id', { kind: 'drop-after-handling' }, 1);
-    const response = await transport().send(request({ method: 'DELETE', path: '/things/lost-answer' }));
-    expect(response.status).toBe(204);
-    expect((await control.calls()).total).toBe(2);
-  });
-
-  it('still answers 404 for a DELETE of something that never existed', async () => {
-    deleted.add('never-there');
     const error = await failureOf(
-      transport().send(request({ method: 'DELETE', path: '/things/never-there' })),
+      transport().send(request({ method: 'DELETE', path: '/things/lost-answer' })),
+    );
+    const passed = await transport().send(
+      request({ method: 'DELETE', path: '/things/lost-answer', passStatuses: [404] }),
     );
     expect(error).toMatchObject({ failure: ProviderFailure.notFound, httpStatus: 404 });
+    expect(passed).toMatchObject({ status: 404, mayFollowLostAnswer: false });
+    expect((await control.calls()).total).toBe(3);
+  });
+
+  it('marks a passed status that follows an unanswered attempt, and only then', async () => {
+    deleted.add('after-503');
+    await control.injectFault('DELETE /things/:id', { kind: 'status', status: 503 }, 1);
+    const afterFailure = await transport().send(
+      request({ method: 'DELETE', path: '/things/after-503', passStatuses: [404] }),
+    );
+    const firstTime = await transport().send(
+      request({ method: 'DELETE', path: '/things/after-503', passStatuses: [404] }),
+    );
+    expect(afterFailure).toMatchObject({ status: 404, mayFollowLostAnswer: true });
+    expect(firstTime).toMatchObject({ status: 404, mayFollowLostAnswer: false });
   });
 
   it('pauses the request gate on a 429, unless the 429 limits only that resource', async () => {
     const pauses: number[] = [];
-    setProviderRequestGate({ run: (task) => task(), rateLimited: (ms) => pauses.push(ms) });
-    try {
-      await control.injectFault('POST /things', { kind: 'rate-limit', retryAfterSeconds: 7 }, 2);
-      const post = request({ method: 'POST', path: '/things', retry: false });
-      await failureOf(transport().send({ ...post, rateLimitsResourceOnly: true }));
-      const afterResourceOnly = [...pauses];
-      await failureOf(transport().send(post));
+    const gate: RequestGate = { run: (task) => task(), rateLimited: (ms) => pauses.push(ms) };
+    await control.injectFault('POST /things', { kind: 'rate-limit', retryAfterSeconds: 7 }, 2);
+    const post = request({
+      method: 'POST',
+      path: '/things',
+      retry: false,
+      call: { requestId: 'trace-gate', deadlineAtMs: Date.now() + 5000, requestGate: gate },
+    });
+    await failureOf(transport().send({ ...post, rateLimitsResourceOnly: true }));
+    const afterResourceOnly = [...pauses];
+    await failureOf(transport().send(post));
 
-      expect(afterResourceOnly).toEqual([]);
-      expect(pauses).toEqual([7000]);
-    } finally {
-      setProviderRequestGate(undefined);
-    }
+    expect(afterResourceOnly).toEqual([]);
+    expect(pauses).toEqual([7000]);
+  });
+
+  it("passes every attempt through the call's own gate, and calls without one go ungated", async () => {
+    let gated = 0;
+    const gate: RequestGate = {
+      run: (task) => {
+        gated += 1;
+        return task();
+      },
+      rateLimited: () => {},
+    };
+    await control.injectFault('GET /things/:id', { kind: 'status', status: 503 }, 1);
+    await transport().json(
+      request({ call: { requestId: 'gated', deadlineAtMs: Date.now() + 5000, requestGate: gate } }),
+      thing,
+    );
+    await transport().json(request(), thing);
+
+    expect(gated).toBe(2);
+    expect((await control.calls()).total).toBe(3);
+  });
+});
+
+describe('Retry-After from the provider', () => {
+  // A frozen clock and a recorded sleep: the waits are what the transport decided, never timed.
+  const frozenNowMs = Date.parse('2026-01-05T10:00:00Z');
+  const fixed = (overrides: Partial<ConstructorParameters<typeof ProviderTransport>[0]> = {}) =>
+    transport({ now: () => frozenNowMs, random: () => 0.5, maxAttempts: 2, ...overrides });
+  const frozenCall = { requestId: 'trace-ra', deadlineAtMs: frozenNowMs + 60_000 };
+  // base 10 ms, attempt 1: the step is 10 ms, so the jittered backoff lies in [5, 10] and is 7.5 here.
+  const jitteredBackoffMs = 7.5;
+  const minimumBackoffMs = 5;
+
+  async function waitAfter429(retryAfter: string) {
+    await control.injectFault(
+      'GET /things/:id',
+      { kind: 'status', status: 429, headers: { 'Retry-After': retryAfter } },
+      1,
+    );
+    await fixed().json(request({ call: frozenCall }), thing);
+    return [...waits];
+  }
+
+  it.each(['-5', '1.5', '3, 4', 'soon', 'Mon, 05 Jan 2026 10:00:03', '2026-01-05T10:00:03Z'])(
+    'ignores %j and falls back to the jittered backoff',
+    async (retryAfter) => {
+      expect(await waitAfter429(retryAfter)).toEqual([jitteredBackoffMs]);
+      expect((await control.calls()).total).toBe(2);
+    },
+  );
+
+  it('honours delta-seconds', async () => {
+    expect(await waitAfter429('2')).toEqual([2000]);
+  });
+
+  it('honours an IMF-fixdate, measured against the injected clock', async () => {
+    expect(await waitAfter429(new Date(frozenNowMs + 3000).toUTCString())).toEqual([3000]);
+  });
+
+  it('never waits less than the backoff minimum (0 seconds, or a date in the past)', async () => {
+    expect(await waitAfter429('0')).toEqual([minimumBackoffMs]);
+    waits.length = 0;
+    expect(await waitAfter429(new Date(frozenNowMs - 60_000).toUTCString())).toEqual([minimumBackoffMs]);
+  });
+
+  it('answers our caller 429 with a bounded integer Retry-After when the provider asks for an absurd wait', async () => {
+    await control.injectFault('GET /things/:id', {
+      kind: 'status',
+      status: 429,
+      headers: { 'Retry-After': '99999999999999999999' },
+    });
+    const error = await failureOf(fixed().json(request({ call: frozenCall }), thing));
+    expect(error).toMatchObject({ failure: ProviderFailure.rateLimited, httpStatus: 429 });
+    expect(error.problemHeaders()).toEqual({ 'Retry-After': String(maxRetryAfterSeconds) });
+    expect(waits).toEqual([]);
+    expect((await control.calls()).total).toBe(1);
+  });
+
+  it('answers 429 with Retry-After 1 when the provider gave none it could use', async () => {
+    await control.injectFault('GET /things/:id', {
+      kind: 'status',
+      status: 429,
+      headers: { 'Retry-After': '1.5' },
+    });
+    const error = await failureOf(fixed().json(request({ call: frozenCall }), thing));
+    expect(error.problemHeaders()).toEqual({ 'Retry-After': '1' });
+    expect(waits).toEqual([jitteredBackoffMs]);
   });
 });

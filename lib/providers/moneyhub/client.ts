@@ -13,10 +13,11 @@ import type { CoreConfig, MoneyhubConfig } from '../../config';
 import { logger } from '../../observability';
 import { parseErrorBody } from '../error-body';
 import { ProviderError, ProviderFailure } from '../errors';
+import { deleteAllowingLostAnswer, mayBeGoneByLostAnswer } from '../lost-answer';
+import { encodePathSegment } from '../request-encoding';
 import { resolveSecret } from '../secrets';
 import { type MintedToken, TokenCache } from '../token-cache';
 import {
-  encodePathSegment,
   type ProviderErrorBody,
   type ProviderRequest,
   type ProviderResponse,
@@ -116,6 +117,7 @@ export class MoneyhubClient {
       attemptTimeoutMs: core.PROVIDER_ATTEMPT_TIMEOUT_MS,
       retryBaseMs: core.PROVIDER_RETRY_BASE_MS,
       retryAfterCapSeconds: core.PROVIDER_RETRY_AFTER_CAP_SECONDS,
+      maxBodyBytes: core.PROVIDER_MAX_BODY_BYTES,
       fetch: options.fetch,
     };
     this.transport = new ProviderTransport({ ...transportOptions, baseUrl: moneyhub.MONEYHUB_IDENTITY_URL });
@@ -165,10 +167,13 @@ export class MoneyhubClient {
     );
   }
 
-  /** Deletes the user with all its connections and data (Moneyhub answers 204). */
+  /**
+   * Deletes the user with all its connections and data (Moneyhub answers 204). A 404 after a lost
+   * answer is the deletion we asked for (see ../lost-answer.ts).
+   */
   async deleteUser(call: CallContext, userId: string): Promise<void> {
     await this.withScopes(call, 'deleteUser', (token) =>
-      this.transport.acknowledged({
+      deleteAllowingLostAnswer(this.transport, {
         operation: 'deleteUser',
         method: 'DELETE',
         path: `/users/${encodePathSegment(userId)}`,
@@ -219,12 +224,15 @@ export class MoneyhubClient {
   /**
    * Deletes one connection. The path is `/connection/` (singular) or `/connections/` (plural)
    * depending on which documentation is right: the remembered one is tried first, the other on
-   * 404/405, and whichever answers 2xx is remembered. A 404 from both is the connection's absence.
+   * 404/405, and whichever answers 2xx is remembered. A 404 from both is the connection's absence,
+   * except after a lost answer: that 404 may be the unsupported path's "no such route" just as well
+   * as the supported one's "already deleted", so the user's connection list decides.
    */
   async deleteConnection(call: CallContext, userId: string, connectionId: string): Promise<void> {
-    await this.withScopes(call, 'deleteConnection', async (token) => {
+    const refused = await this.withScopes(call, 'deleteConnection', async (token) => {
       const first = this.deleteConnectionPath;
       let refused: { request: ProviderRequest; response: ProviderResponse } | undefined;
+      let mayBeGone = false;
       for (const path of [first, otherPath(first)]) {
         const request: ProviderRequest = {
           operation: 'deleteConnection',
@@ -241,14 +249,28 @@ export class MoneyhubClient {
             logger.info('Moneyhub delete-connection path learned', { path });
             this.deleteConnectionPath = path;
           }
-          return;
+          return undefined;
         }
+        mayBeGone ||= mayBeGoneByLostAnswer(response);
         // A 404 says more than a 405 (which only says the path does not exist).
         if (!refused || refused.response.status === 405) refused = { request, response };
       }
-      const { request, response } = refused as { request: ProviderRequest; response: ProviderResponse };
-      throw this.transport.errorFor(request, response);
+      return refused && { ...refused, mayBeGone };
     });
+    if (!refused) return;
+    const { request, response } = refused;
+    if (!refused.mayBeGone) throw this.transport.errorFor(request, response);
+    const { data } = await this.listConnections(call, userId);
+    if (data.some((connection) => connection.id === connectionId)) {
+      throw new ProviderError({
+        provider: 'moneyhub',
+        operation: 'deleteConnection',
+        failure: ProviderFailure.unavailable,
+        detail: 'The provider did not delete the connection: neither delete path accepted it',
+        providerStatus: response.status,
+        providerRequestId: response.providerRequestId,
+      });
+    }
   }
 
   /** Drops every cached token of this process. */

@@ -13,10 +13,12 @@ import type { CoreConfig, TinkConfig } from '../../config';
 import { logger } from '../../observability';
 import { parseErrorBody } from '../error-body';
 import { ProviderError, ProviderFailure } from '../errors';
+import { deleteAllowingLostAnswer } from '../lost-answer';
+import { encodePathSegment } from '../request-encoding';
+import { decodeJson } from '../response-decoding';
 import { resolveSecret } from '../secrets';
 import { type MintedToken, TokenCache } from '../token-cache';
 import {
-  encodePathSegment,
   type ProviderErrorBody,
   type ProviderRequest,
   type ProviderResponse,
@@ -122,6 +124,7 @@ export class TinkClient {
       attemptTimeoutMs: core.PROVIDER_ATTEMPT_TIMEOUT_MS,
       retryBaseMs: core.PROVIDER_RETRY_BASE_MS,
       retryAfterCapSeconds: core.PROVIDER_RETRY_AFTER_CAP_SECONDS,
+      maxBodyBytes: core.PROVIDER_MAX_BODY_BYTES,
       fetch: options.fetch,
     });
     this.tokens = options.tokens ?? new TokenCache();
@@ -196,10 +199,13 @@ export class TinkClient {
     );
   }
 
-  /** Starts Tink's asynchronous deletion (a list right after may still show the credential). */
+  /**
+   * Starts Tink's asynchronous deletion (a list right after may still show the credential). A 404
+   * after a lost answer is the deletion we asked for (see ../lost-answer.ts).
+   */
   async deleteCredential(call: CallContext, userId: string, credentialId: string): Promise<void> {
     await this.withUserToken(call, userId, (token) =>
-      this.transport.acknowledged({
+      deleteAllowingLostAnswer(this.transport, {
         operation: 'deleteCredential',
         method: 'DELETE',
         path: `/api/v1/credentials/${encodePathSegment(credentialId)}`,
@@ -293,7 +299,7 @@ export class TinkClient {
     };
     const response = await this.transport.send(request);
     if (response.status === 400 || response.status === 401) throw this.refusedOwnRequest(request, response);
-    const token = this.transport.parse(request, response, tinkTokenResponse);
+    const token = decodeJson({ provider: 'tink', operation: request.operation }, response, tinkTokenResponse);
     logger.debug('Minted a Tink client token', { scope, expiresInSeconds: token.expires_in });
     return { accessToken: token.access_token, expiresInSeconds: token.expires_in };
   }
@@ -343,7 +349,8 @@ export class TinkClient {
           : this.configuredScopeRefused(request, response, refused);
       }
       if (response.status === 400) throw this.refusedOwnRequest(request, response);
-      return this.transport.parse(request, response, tinkAuthorizationCode).code;
+      return decodeJson({ provider: 'tink', operation: request.operation }, response, tinkAuthorizationCode)
+        .code;
     });
   }
 
@@ -373,7 +380,7 @@ export class TinkClient {
     };
     const response = await this.transport.send(request);
     if (response.status === 400 || response.status === 401) throw this.refusedOwnRequest(request, response);
-    return this.transport.parse(request, response, tinkTokenResponse);
+    return decodeJson({ provider: 'tink', operation: request.operation }, response, tinkTokenResponse);
   }
 
   /** The scopes an entitlement refusal names, or undefined when the 401 is not one. */

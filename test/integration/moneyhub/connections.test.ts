@@ -275,6 +275,74 @@ describe('Route: DELETE /moneyhub/users/{userId}/connections/{connectionId}', ()
     expect(idsOf(list)).toEqual([seeded.connectionIds[1]]);
   });
 
+  it('tries the other path when the configured one answers 503 and then "no such route" 404, and really deletes', async () => {
+    // Prepare: only the plural path exists; the singular one fails once before saying 404
+    await control.settings({ deleteConnectionPath: 'plural', unsupportedPathStatus: 404 });
+    const seeded = await seedUser();
+    const [gone, kept] = seeded.connectionIds as [string, string];
+    await api.listConnections(seeded.userId);
+    await control.injectFault(route.deleteConnectionSingular, { kind: 'status', status: 503 }, 1);
+    await startCounting();
+
+    // Act
+    const response = await api.deleteConnection(seeded.userId, gone);
+    const deleteCalls = await providerCalls();
+    const list = await api.listConnections(seeded.userId);
+
+    // Assess: a 204 only because the plural path deleted it
+    expect(response.statusCode).toBe(204);
+    expect(deleteCalls).toEqual({
+      [route.deleteConnectionSingular]: 2,
+      [route.deleteConnectionPlural]: 1,
+      total: 3,
+    });
+    expect((await control.user(seeded.userId)).connections.map((connection) => connection.id)).toEqual([
+      kept,
+    ]);
+    expect(list.headers['Cache-Status']).toMatch(/fwd=miss/);
+    expect(idsOf(list)).toEqual([kept]);
+  });
+
+  it('answers an honest 502, never 204, when neither path deletes the connection after a lost answer', async () => {
+    // Prepare: the plural path exists but keeps failing; the singular one fails once, then 404s
+    await control.settings({ deleteConnectionPath: 'plural', unsupportedPathStatus: 404 });
+    const seeded = await seedUser();
+    const target = seeded.connectionIds[0] as string;
+    await control.injectFault(route.deleteConnectionSingular, { kind: 'status', status: 503 }, 1);
+    await control.injectFault(route.deleteConnectionPlural, { kind: 'status', status: 503 });
+
+    // Act
+    const response = await api.deleteConnection(seeded.userId, target);
+
+    // Assess
+    expectProblem(response, 502);
+    expect((await control.user(seeded.userId)).connections.map((connection) => connection.id)).toContain(
+      target,
+    );
+  });
+
+  it('answers 204 for a lost answer on the supported path only once the list confirms the connection is gone', async () => {
+    // Prepare: only the singular path exists; its first answer is lost after it deleted
+    await control.settings({ deleteConnectionPath: 'singular', unsupportedPathStatus: 404 });
+    const seeded = await seedUser();
+    const gone = seeded.connectionIds[0] as string;
+    await control.injectFault(route.deleteConnectionSingular, { kind: 'drop-after-handling' }, 1);
+    await startCounting();
+
+    // Act
+    const response = await api.deleteConnection(seeded.userId, gone);
+
+    // Assess
+    expect(response.statusCode).toBe(204);
+    expect(await providerCalls()).toEqual({
+      [route.deleteConnectionSingular]: 2,
+      [route.deleteConnectionPlural]: 1,
+      [route.connections]: 1,
+      total: 4,
+    });
+    expect((await control.user(seeded.userId)).connections).toHaveLength(1);
+  });
+
   it.each([404, 405] as const)(
     'falls back to the plural path when the singular one answers %i, and remembers it',
     async (unsupportedPathStatus) => {

@@ -223,6 +223,23 @@ describe('Route: DELETE /moneyhub/users/{userId}', () => {
     expectProblem(await api.getUser(seeded.userId), 404);
   });
 
+  it('answers 204 when the answer to the delete was lost and the retry finds the user gone', async () => {
+    // Prepare
+    const seeded = await seedUser();
+    await api.getUser(seeded.userId);
+    await control.injectFault(route.deleteUser, { kind: 'drop-after-handling' }, 1);
+    await startCounting();
+
+    // Act
+    const response = await api.deleteUser(seeded.userId);
+
+    // Assess
+    expect(response.statusCode).toBe(204);
+    expect(await providerCalls()).toEqual({ [route.deleteUser]: 2, total: 2 });
+    expect(await cachePartition(seeded.userId)).toEqual(['meta']);
+    await expect(control.user(seeded.userId)).rejects.toThrow(/404/);
+  });
+
   it('answers 404 for a user Moneyhub does not know, and still forgets what we held about it', async () => {
     // Prepare
     const userId = unknownUserId();
