@@ -11,41 +11,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { createCacheTable, startDynalite } from '../local/dynamodb';
 import { MoneyhubSimulatorControl, startMoneyhubSimulator } from '../local/simulators/moneyhub';
 import { generateClientKey } from '../local/simulators/moneyhub/demo-data';
 import { startTinkSimulator, TinkSimulatorControl } from '../local/simulators/tink';
 import { coldStartGoals, zippedBudgetKiB } from './budgets';
+import { readZippedBundle } from './zip';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
 const root = path.resolve(__dirname, '..');
 const nodeBinary = process.execPath;
-
-/** The files of a zip (stored or deflated entries), read from its central directory. */
-function unzip(zipPath: string): Map<string, Buffer> {
-  const zip = readFileSync(zipPath);
-  const endOfDirectory = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (endOfDirectory < 0) throw new Error(`${zipPath} is not a zip`);
-  const entries = zip.readUInt16LE(endOfDirectory + 10);
-  let offset = zip.readUInt32LE(endOfDirectory + 16);
-  const files = new Map<string, Buffer>();
-  for (let index = 0; index < entries; index++) {
-    const method = zip.readUInt16LE(offset + 10);
-    const compressedSize = zip.readUInt32LE(offset + 20);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const extraLength = zip.readUInt16LE(offset + 30);
-    const commentLength = zip.readUInt16LE(offset + 32);
-    const localHeader = zip.readUInt32LE(offset + 42);
-    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
-    const dataStart =
-      localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
-    const data = zip.subarray(dataStart, dataStart + compressedSize);
-    if (!name.endsWith('/')) files.set(name, method === 0 ? Buffer.from(data) : inflateRawSync(data));
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return files;
-}
 
 function packageService(): string {
   if (process.env.COLD_START_PACKAGE_DIR) return process.env.COLD_START_PACKAGE_DIR;
@@ -240,9 +215,7 @@ async function main() {
       .filter((file) => file.endsWith('.zip'))
       .map((zip) => {
         const name = zip.replace(/\.zip$/, '');
-        const files = unzip(path.join(packageDir, zip));
-        const [bundleName, bundle] = [...files].find(([file]) => file.endsWith('.js')) ?? [];
-        if (!bundleName || !bundle) throw new Error(`${zip} holds no bundle`);
+        const { name: bundleName, code: bundle } = readZippedBundle(path.join(packageDir, zip));
         const bundlePath = path.join(unpackDir, name, bundleName);
         mkdirSync(path.dirname(bundlePath), { recursive: true });
         writeFileSync(bundlePath, bundle);
