@@ -16,17 +16,30 @@ interface CachedToken {
 export interface TokenCacheOptions {
   /** Seconds before the provider's expiry at which a token is no longer handed out. */
   skewSeconds?: number;
+  /**
+   * Tokens kept at most. The sweep holds one per user it visits, so without a bound the cache would
+   * grow with the registry; past it, expired tokens go first, then the least recently minted.
+   */
+  maxTokens?: number;
   now?: () => number;
 }
+
+/**
+ * At most some 20 MB of tokens; more than the users the sweep visits while a user token lives (about
+ * 4,000 in two hours at the default rate), so the bound costs no token the sweep could have reused.
+ */
+const defaultMaxTokens = 10_000;
 
 export class TokenCache {
   private readonly tokens = new Map<string, CachedToken>();
   private readonly inFlight = new Map<string, Promise<CachedToken>>();
   private readonly skewSeconds: number;
+  private readonly maxTokens: number;
   private readonly now: () => number;
 
   constructor(options: TokenCacheOptions = {}) {
     this.skewSeconds = options.skewSeconds ?? 60;
+    this.maxTokens = options.maxTokens ?? defaultMaxTokens;
     // The clock is read at call time, so a test clock installed after construction is seen.
     this.now = options.now ?? (() => Date.now());
   }
@@ -83,7 +96,25 @@ export class TokenCache {
     const minted = await mint();
     const lifetimeSeconds = Math.max(minted.expiresInSeconds - this.skewSeconds, minted.expiresInSeconds / 2);
     const token = { accessToken: minted.accessToken, validUntilMs: this.now() + lifetimeSeconds * 1000 };
+    // Re-inserted, so the map's order is minting order (oldest first).
+    this.tokens.delete(key);
     this.tokens.set(key, token);
+    this.evictOverBound();
     return token;
+  }
+
+  private evictOverBound() {
+    if (this.tokens.size <= this.maxTokens) return;
+    const nowMs = this.now();
+    for (const [key, token] of this.tokens) if (token.validUntilMs <= nowMs) this.tokens.delete(key);
+    for (const key of this.tokens.keys()) {
+      if (this.tokens.size <= this.maxTokens) break;
+      this.tokens.delete(key);
+    }
+  }
+
+  /** How many tokens are kept (tests, metrics). */
+  get size(): number {
+    return this.tokens.size;
   }
 }

@@ -104,6 +104,14 @@ export interface SweepOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/**
+ * Registry entries per Query page. Each page costs a Query and a cursor save, so pages of 10 made
+ * those 0.2 DynamoDB requests per user (bench/sweep-scale.ts); at 100 they are 0.02. The cursor is
+ * still saved when a run ends, so only a crash repeats work, at most a page of users (not due, or
+ * leased, when visited again).
+ */
+const registryPageSize = 100;
+
 const emptyCounts = (): SweepItemCounts => ({
   due: 0,
   'not-due': 0,
@@ -223,11 +231,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
 
   const start = await options.cursors.load();
   let savedCursor = start;
-  const walk = new RegistryWalk(
-    options.registry,
-    start,
-    options.pageSize ?? Math.max(options.userConcurrency * 2, 10),
-    () => saveCursor(),
+  const walk = new RegistryWalk(options.registry, start, options.pageSize ?? registryPageSize, () =>
+    saveCursor(),
   );
   /** Persists the walk's cursor if it moved; one save at a time, so an older one never lands last. */
   let saving: Promise<void> = Promise.resolve();

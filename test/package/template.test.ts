@@ -1,13 +1,16 @@
 // Packages the service (`sls package`, no AWS credentials) and checks the generated CloudFormation:
 // resource types and properties against AWS's published resource schemas, the routes of DESIGN's
 // table, the JWT authorizer and each route's scope, the cache table's TTL, one least-privilege role
-// per function, the runtime, and the size of each zip.
+// per function, the runtime, each zip within its size budget (bench/budgets.ts) and what the
+// bundles leave out.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadAwsServiceSpec } from '@aws-cdk/aws-service-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zippedBudgetKiB } from '../../bench/budgets';
+import { readZippedBundle } from '../../bench/zip';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
@@ -338,17 +341,44 @@ describe('Packaged CloudFormation template', () => {
     }
   });
 
-  it('runs every function on the Node major the tests run on, with one small zip each', () => {
+  it('runs every function on the Node major the tests run on, with one zip each within its size budget', () => {
     const functions = resourcesOfType('AWS::Lambda::Function');
     const major = process.versions.node.split('.')[0];
     for (const [, fn] of functions) expect(fn.Properties?.Runtime).toBe(`nodejs${major}.x`);
     const zips = readdirSync(packageDir).filter((file) => file.endsWith('.zip'));
     expect(zips.length).toBe(functions.length);
-    const sizes = Object.fromEntries(
-      zips.map((zip) => [zip, Math.round(statSync(path.join(packageDir, zip)).size / 1024)]),
-    );
-    console.log('Zipped function sizes (KiB):', sizes);
-    for (const size of Object.values(sizes)) expect(size).toBeLessThan(1024);
+    const overBudget = zips
+      .map((zip) => ({
+        name: zip.replace(/\.zip$/, ''),
+        kiB: statSync(path.join(packageDir, zip)).size / 1024,
+      }))
+      .filter(({ name, kiB }) => kiB > zippedBudgetKiB(name))
+      .map(({ name, kiB }) => `${name}: ${kiB.toFixed(1)} KiB > ${zippedBudgetKiB(name)} KiB`);
+    expect(overBudget).toEqual([]);
+  });
+
+  it('bundles no SSM client, no browser user-agent parser, and no credential chain beyond the environment', () => {
+    // The sweep's bundle holds the most; each marker is a string minification keeps.
+    const bundle = readZippedBundle(path.join(packageDir, 'refreshCredentials.zip')).code.toString('utf8');
+    expect(bundle).toContain('AWS_SESSION_TOKEN');
+    const markers = {
+      ssmClient: 'AmazonSSM',
+      bowser: 'Internet Explorer',
+      ssoCredentials: 'sso_session',
+      webIdentityCredentials: 'AWS_WEB_IDENTITY_TOKEN_FILE',
+      processCredentials: 'credential_process',
+    };
+    for (const [part, marker] of Object.entries(markers)) expect(bundle.includes(marker), part).toBe(false);
+  });
+
+  it('gives every function the Parameters and Secrets extension layer', () => {
+    for (const [, fn] of resourcesOfType('AWS::Lambda::Function')) {
+      expect(fn.Properties?.Layers).toEqual([
+        expect.stringMatching(
+          /^arn:aws:lambda:[a-z0-9-]+:\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension/,
+        ),
+      ]);
+    }
   });
 
   it('schedules the refresh sweep: one enabled EventBridge rule at the stage rate, allowed to invoke its function', () => {

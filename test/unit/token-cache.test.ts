@@ -75,4 +75,37 @@ describe('Class: TokenCache', () => {
       expect(used).toEqual(['token-1', 'token-2']);
     });
   });
+  describe('Option: maxTokens', () => {
+    it('keeps at most maxTokens, dropping expired tokens first, then the least recently minted', async () => {
+      // Prepare
+      const clock = { nowMs: 1_000_000 };
+      const cache = new TokenCache({ skewSeconds: 0, maxTokens: 3, now: () => clock.nowMs });
+      const mint = (accessToken: string, expiresInSeconds: number) => async () => ({
+        accessToken,
+        expiresInSeconds,
+      });
+      await cache.get('short-lived', mint('short', 10));
+      await cache.get('oldest', mint('oldest', 3600));
+      await cache.get('newer', mint('newer', 3600));
+      clock.nowMs += 10_000;
+
+      // Act: two more keys; the expired token goes first, then the oldest live one
+      await cache.get('fourth', mint('fourth', 3600));
+      await cache.get('fifth', mint('fifth', 3600));
+
+      // Assess
+      expect(cache.size).toBe(3);
+      let minted = 0;
+      const counting = (name: string) => async () => {
+        minted += 1;
+        return { accessToken: name, expiresInSeconds: 3600 };
+      };
+      expect(await cache.get('newer', counting('again'))).toBe('newer');
+      expect(await cache.get('fourth', counting('again'))).toBe('fourth');
+      expect(await cache.get('fifth', counting('again'))).toBe('fifth');
+      expect(minted).toBe(0);
+      expect(await cache.get('oldest', counting('re-minted'))).toBe('re-minted');
+      expect(minted).toBe(1);
+    });
+  });
 });
