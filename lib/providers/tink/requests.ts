@@ -37,3 +37,51 @@ export const scopeList = z
   .min(1, 'scope must name at least one scope')
   .max(tinkScopes.length)
   .refine((scopes) => new Set(scopes).size === scopes.length, 'scope must not repeat a scope');
+
+/** `POST /tink/users`. */
+export const createUserBody = z.strictObject({
+  market,
+  locale: locale.optional(),
+  externalUserId: boundedText('externalUserId', 255).optional(),
+  retentionClass: z.enum(['permanent', 'temporary']).optional(),
+});
+
+/** `POST /tink/users/{userId}/authorization-grants`: a plain grant, or one delegated to Tink Link. */
+export const createAuthorizationBody = z.strictObject({
+  scope: scopeList,
+  delegate: z
+    .strictObject({
+      idHint: boundedText('delegate.idHint', 255),
+      actorClientId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'actorClientId must be a Tink client id'),
+    })
+    .optional(),
+});
+
+/** `POST /tink/oauth/token`. */
+export const codeExchangeBody = z.strictObject({
+  code: z.string().regex(/^[A-Za-z0-9._~-]{1,512}$/, 'code must be an authorization code'),
+});
+
+const uri = z.url().max(2048);
+
+/** `POST …/credentials/{credentialId}/refresh`; an absent body refreshes with Tink's defaults. */
+export const refreshCredentialBody = z
+  .strictObject({
+    items: z
+      .array(
+        z.string().regex(/^[A-Z][A-Z_]{0,63}$/, 'items are Tink refreshable items such as CHECKING_ACCOUNTS'),
+      )
+      .max(32)
+      .optional(),
+    authenticate: z.boolean().optional(),
+    appUri: uri.optional(),
+    callbackUri: uri.optional(),
+    userAvailability: z
+      .strictObject({
+        userAvailableForInteraction: z.boolean(),
+        userPresent: z.boolean(),
+        originatingUserIp: z.union([z.ipv4(), z.ipv6()]).optional(),
+      })
+      .optional(),
+  })
+  .optional();
