@@ -1,7 +1,8 @@
 import { createHandler } from '../../lib/http/handler';
 import { jsonResponse } from '../../lib/http/responses';
 import { tinkUsers } from '../../lib/providers/tink';
-import { createAuthorizationBody, noQuery, tinkUserPath } from '../../lib/providers/tink/requests';
+import { noQuery, tinkUserPath } from '../../lib/providers/tink/requests';
+import { createAuthorizationBody } from './create-authorization-body';
 
 const tink = tinkUsers();
 

@@ -1,7 +1,8 @@
 import { createHandler } from '../../lib/http/handler';
 import { emptyResponse } from '../../lib/http/responses';
 import { tinkUsers } from '../../lib/providers/tink';
-import { noQuery, refreshCredentialBody, tinkCredentialPath } from '../../lib/providers/tink/requests';
+import { noQuery, tinkCredentialPath } from '../../lib/providers/tink/requests';
+import { refreshCredentialBody } from './refresh-credential-body';
 
 const tink = tinkUsers();
 
