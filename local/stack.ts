@@ -26,7 +26,8 @@ export interface LocalStackOptions {
   tableName?: string;
   /** Seed the simulators with the demo users the README lists. */
   seedDemo?: boolean;
-  offline?: { httpPort: number; lambdaPort: number; echo?: boolean };
+  /** `timeoutMs`: how long to wait for offline to serve (default 120 s; a loaded machine needs more). */
+  offline?: { httpPort: number; lambdaPort: number; echo?: boolean; timeoutMs?: number };
   /** Extra environment for the handlers (e.g. shorter TTLs in tests). */
   env?: Record<string, string>;
 }

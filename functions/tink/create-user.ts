@@ -1,19 +1,14 @@
-import * as z from 'zod';
 import { createHandler } from '../../lib/http/handler';
 import { jsonResponse } from '../../lib/http/responses';
 import { tinkUsers } from '../../lib/providers/tink';
-import { boundedText, locale, market, noQuery } from '../../lib/providers/tink/requests';
+import { noQuery } from '../../lib/providers/tink/requests';
+import { createUserBody } from './create-user-body';
 
 const tink = tinkUsers();
 
 export const handler = createHandler({
   operation: 'tink.createUser',
   query: noQuery,
-  body: z.strictObject({
-    market,
-    locale: locale.optional(),
-    externalUserId: boundedText('externalUserId', 255).optional(),
-    retentionClass: z.enum(['permanent', 'temporary']).optional(),
-  }),
+  body: createUserBody,
   run: async ({ body, call }) => jsonResponse(201, await tink.createUser(call, body)),
 });

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDocumentClient } from '../../lib/cache/dynamodb-client';
 import { enrollmentRegistry } from '../../lib/registry';
 import { SimulatorControl } from '../../local/simulators/harness';
+import { contractViolations } from '../support/contract';
 import { countDynamoRequests } from '../support/dynamo-requests';
 import { type HandlerResponse, httpEvent, lambdaContext } from '../support/events';
 import {
@@ -93,9 +94,22 @@ interface ProblemBody {
   requestId: string;
 }
 
-/** What holds for every answer: below 500, and every 4xx a bounded, well-formed problem. */
-function expectWellFormed(response: HandlerResponse): ProblemBody | undefined {
+/**
+ * What holds for every answer: below 500, one docs/openapi.json describes for the route (status,
+ * headers, body; a 4xx validates against the problem schema), and every 4xx a bounded, well-formed problem.
+ */
+function expectWellFormed(route: RouteSpec, response: HandlerResponse): ProblemBody | undefined {
   expect(Number.isInteger(response.statusCode)).toBe(true);
+  expect(
+    contractViolations({
+      method: route.method,
+      path: route.template,
+      template: route.template,
+      status: response.statusCode,
+      headers: response.headers,
+      body: response.body,
+    }),
+  ).toEqual([]);
   expect(response.statusCode).toBeGreaterThanOrEqual(200);
   expect(response.statusCode, response.body.slice(0, 500)).toBeLessThan(500);
   if (response.statusCode < 400) return undefined;
@@ -244,7 +258,7 @@ describe('Fuzz: every route, in-process', () => {
 
           const response = await send(route, input);
 
-          const problem = expectWellFormed(response);
+          const problem = expectWellFormed(route, response);
           expect(response.statusCode).toBe(mediaTypeRefused(input.body) ? 415 : 400);
           expect(problem?.type).toMatch(/\/invalid-request$/);
           expect(dynamoRequests.total()).toBe(0);
@@ -263,7 +277,7 @@ describe('Fuzz: every route, in-process', () => {
           const response = await send(route, input);
 
           try {
-            const problem = expectWellFormed(response);
+            const problem = expectWellFormed(route, response);
             expect(isValidationRefusal(response, problem), response.body).toBe(false);
             if (!route.provider) expect(await providerCalls()).toBe(callsBefore);
           } finally {
@@ -283,7 +297,7 @@ describe('Fuzz: every route, in-process', () => {
           const response = await send(route, input);
 
           try {
-            const problem = expectWellFormed(response);
+            const problem = expectWellFormed(route, response);
             if (isValidationRefusal(response, problem)) expect(await providerCalls()).toBe(callsBefore);
           } finally {
             await route.cleanup?.(response, input.ids);

@@ -23,6 +23,9 @@ let template: Template;
 /** DESIGN's route table (plus health and enrolment): every one must be deployed, and nothing else. */
 const expectedRoutes = [
   'GET /health',
+  'GET /openapi.json',
+  'GET /docs',
+  'GET /docs/{asset}',
   'POST /tink/users',
   'POST /tink/users/{userId}/authorization-grants',
   'POST /tink/oauth/token',
@@ -44,7 +47,10 @@ const expectedRoutes = [
   'DELETE /moneyhub/users/{userId}/enrollment',
 ];
 
-/** Which scope each authorized route asks for (GET /health is the one route without the authorizer). */
+/** Routes without the authorizer: health checks, the OpenAPI document and the reference page. */
+const publicRoutes = ['GET /health', 'GET /openapi.json', 'GET /docs', 'GET /docs/{asset}'];
+
+/** Which scope each authorized route asks for. */
 const scopes = {
   read: 'open-banking-users/read',
   write: 'open-banking-users/write',
@@ -89,6 +95,8 @@ const invalidation = ['UpdateItem'];
 const purge = ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'];
 const functionAccess: Record<string, { dynamodb: string[]; secrets: ('tink' | 'moneyhub')[] }> = {
   health: { dynamodb: ['DescribeTable'], secrets: [] },
+  openapiDocument: { dynamodb: [], secrets: [] },
+  apiReference: { dynamodb: [], secrets: [] },
   enrollUser: { dynamodb: ['PutItem'], secrets: [] },
   unenrollUser: { dynamodb: ['DeleteItem'], secrets: [] },
   tinkCreateUser: { dynamodb: ['PutItem'], secrets: ['tink'] },
@@ -189,8 +197,10 @@ describe('Packaged CloudFormation template', () => {
     expect([...routes].sort()).toEqual([...expectedRoutes].sort());
   });
 
-  it('puts every route but GET /health behind the JWT authorizer with exactly its scope class', () => {
-    expect(Object.keys(routeScopes).sort()).toEqual(expectedRoutes.filter((r) => r !== 'GET /health').sort());
+  it('puts every route but the public ones behind the JWT authorizer with exactly its scope class', () => {
+    expect(Object.keys(routeScopes).sort()).toEqual(
+      expectedRoutes.filter((route) => !publicRoutes.includes(route)).sort(),
+    );
     const [authorizerId] = resourcesOfType('AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
     const routes = Object.fromEntries(
       resourcesOfType('AWS::ApiGatewayV2::Route').map(([, route]) => [
@@ -199,9 +209,10 @@ describe('Packaged CloudFormation template', () => {
       ]),
     );
 
-    const health = routes['GET /health'];
-    expect(health?.AuthorizationType ?? 'NONE').toBe('NONE');
-    expect(health?.AuthorizerId).toBeUndefined();
+    for (const routeKey of publicRoutes) {
+      expect(routes[routeKey]?.AuthorizationType ?? 'NONE', routeKey).toBe('NONE');
+      expect(routes[routeKey]?.AuthorizerId, routeKey).toBeUndefined();
+    }
     for (const [routeKey, scope] of Object.entries(routeScopes)) {
       expect({ routeKey, ...routes[routeKey] }).toMatchObject({
         routeKey,

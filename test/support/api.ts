@@ -1,6 +1,8 @@
 // fetch() against the e2e lane's serverless-offline (E2E_BASE_URL) with a local dev bearer token, as
 // a caller behind the JWT authorizer would send. Tokens are minted once per scope set and reused.
+// Every response is checked against docs/openapi.json: one the document does not describe fails the test.
 import { allScopes, mintDevToken } from '../../local/dev-token';
+import { assertDescribed } from './contract';
 
 export interface ApiAuth {
   /** Scopes of the dev token sent; default all three. */
@@ -27,7 +29,15 @@ export async function api(path: string, init: RequestInit = {}, auth: ApiAuth = 
   const token = auth.token === undefined ? await tokenFor(auth.scopes ?? allScopes) : auth.token;
   const headers = new Headers(init.headers);
   if (token !== null) headers.set('Authorization', `Bearer ${token}`);
-  return fetch(`${baseUrl}${path}`, { ...init, headers });
+  const response = await fetch(`${baseUrl}${path}`, { ...init, headers });
+  assertDescribed({
+    method: init.method ?? 'GET',
+    path,
+    status: response.status,
+    headers: response.headers,
+    body: await response.clone().text(),
+  });
+  return response;
 }
 
 export interface ApiJsonResponse {

@@ -13,7 +13,8 @@ export default async function setup() {
     // The name serverless.yml gives the table on stage `local`: its provider.environment sets
     // CACHE_TABLE_NAME for the handlers, over the stack's environment. This dynalite is the lane's own.
     tableName: 'open-banking-users-local-cache',
-    offline: { httpPort, lambdaPort },
+    // Bundling every function takes minutes on a busy machine: wait up to five.
+    offline: { httpPort, lambdaPort, timeoutMs: 300_000 },
     env: { POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' },
   });
   Object.assign(process.env, {

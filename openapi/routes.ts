@@ -1,0 +1,424 @@
+// Every route of the HTTP API, in one list: the OpenAPI document is generated from it, and
+// test/unit/openapi.test.ts checks it against the httpApi events of functions/*.yml (a route added
+// there without a row here fails that test). A row names the request schemas the handler validates
+// with, so the document cannot drift from what the handler accepts.
+import type * as z from 'zod';
+import { enrollmentPath, enrollmentQuery } from '../functions/enrollment/enrollment-route';
+import { createAuthorizationBody } from '../functions/tink/create-authorization-body';
+import { createUserBody } from '../functions/tink/create-user-body';
+import { codeExchangeBody } from '../functions/tink/get-user-access-token-body';
+import { refreshCredentialBody } from '../functions/tink/refresh-credential-body';
+import {
+  moneyhubConnectionPath,
+  noQuery as moneyhubNoQuery,
+  moneyhubUserPath,
+  registerUserBody,
+  syncsQuery,
+} from '../lib/providers/moneyhub/requests';
+import {
+  connectionSyncList,
+  moneyhubUser,
+  userConnection,
+  userConnectionList,
+} from '../lib/providers/moneyhub/schemas';
+import { tinkCredentialPath, noQuery as tinkNoQuery, tinkUserPath } from '../lib/providers/tink/requests';
+import { tinkCredential, tinkCredentialList } from '../lib/providers/tink/schemas';
+import { examples } from './examples';
+import {
+  enrollment,
+  health,
+  openApiDocument,
+  tinkAuthorizationCode,
+  tinkUser,
+  tinkUserAccessToken,
+} from './schemas';
+
+export const Access = {
+  public: 'public',
+  read: 'read',
+  write: 'write',
+  tokens: 'tokens',
+} as const;
+export type Access = (typeof Access)[keyof typeof Access];
+
+export type Method = 'get' | 'post' | 'put' | 'delete';
+
+export interface RouteSuccess {
+  status: number;
+  description: string;
+  /** Absent: an empty body. */
+  schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
+  example?: unknown;
+}
+
+export interface ApiRoute {
+  method: Method;
+  /** The path as in functions/*.yml (OpenAPI and API Gateway write parameters alike). */
+  path: string;
+  operationId: string;
+  tag: 'Tink' | 'Moneyhub' | 'Enrolment' | 'Service';
+  summary: string;
+  description?: string;
+  access: Access;
+  request?: {
+    path?: z.ZodObject;
+    query?: z.ZodObject;
+    body?: z.ZodType;
+    bodyRequired?: boolean;
+    bodyExample?: unknown;
+  };
+  success: RouteSuccess[];
+  /** Served through the response cache: `Cache-Status` and `Age`, `Cache-Control: no-cache` skips it. */
+  cached?: boolean;
+  /** Calls a provider, so the provider's failures (409, 422, 429, 502…) may come back. */
+  callsProvider?: boolean;
+  /** Served by a plain handler (the reference page), not the JSON route factory. */
+  staticPage?: boolean;
+  /** Accepts an `Idempotency-Key` header. */
+  idempotent?: boolean;
+}
+
+const userEnrollment = (provider: 'tink' | 'moneyhub'): ApiRoute[] => {
+  const tag = 'Enrolment';
+  const label = provider === 'tink' ? 'Tink' : 'Moneyhub';
+  return [
+    {
+      method: 'put',
+      path: `/${provider}/users/{userId}/enrollment`,
+      operationId: `${provider}EnrollUser`,
+      tag,
+      summary: `Enrol a ${label} user in the scheduled refresh`,
+      description: 'Idempotent: enrolling an enrolled user changes nothing. No provider call.',
+      access: Access.write,
+      request: { path: enrollmentPath, query: enrollmentQuery },
+      success: [
+        {
+          status: 200,
+          description: 'The user is enrolled.',
+          schema: enrollment,
+          example: { ...examples.enrollment, provider },
+        },
+      ],
+      idempotent: true,
+    },
+    {
+      method: 'delete',
+      path: `/${provider}/users/{userId}/enrollment`,
+      operationId: `${provider}UnenrollUser`,
+      tag,
+      summary: `Take a ${label} user out of the scheduled refresh`,
+      access: Access.write,
+      request: { path: enrollmentPath, query: enrollmentQuery },
+      success: [{ status: 204, description: 'The user is not enrolled (whether it was or not).' }],
+    },
+  ];
+};
+
+export const apiRoutes: ApiRoute[] = [
+  {
+    method: 'get',
+    path: '/health',
+    operationId: 'getHealth',
+    tag: 'Service',
+    summary: 'Cache table reachable, version',
+    description: 'Public: for load balancers and uptime checks.',
+    access: Access.public,
+    success: [
+      { status: 200, description: 'The cache table is active.', schema: health, example: examples.health },
+      {
+        status: 503,
+        description: 'The cache table is not reachable or not active.',
+        schema: health,
+        example: { ...examples.health, status: 'degraded', table: 'UNREACHABLE' },
+      },
+    ],
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
+    tag: 'Service',
+    summary: 'This document',
+    access: Access.public,
+    success: [{ status: 200, description: 'The OpenAPI 3.1 document.', schema: openApiDocument }],
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    operationId: 'getReference',
+    tag: 'Service',
+    summary: 'The API reference page (Swagger UI, served with its assets; no external requests)',
+    access: Access.public,
+    success: [{ status: 200, description: 'An HTML page.', contentType: 'text/html' }],
+    staticPage: true,
+  },
+  {
+    method: 'post',
+    path: '/tink/users',
+    operationId: 'tinkCreateUser',
+    tag: 'Tink',
+    summary: 'Create a Tink user and enrol it for scheduled refresh',
+    access: Access.write,
+    request: {
+      query: tinkNoQuery,
+      body: createUserBody,
+      bodyRequired: true,
+      bodyExample: examples.tinkCreateUserRequest,
+    },
+    success: [{ status: 201, description: 'Created.', schema: tinkUser, example: examples.tinkUser }],
+    callsProvider: true,
+    idempotent: true,
+  },
+  {
+    method: 'delete',
+    path: '/tink/users/{userId}',
+    operationId: 'tinkDeleteUser',
+    tag: 'Tink',
+    summary: 'Delete a Tink user, purge its cache and un-enrol it',
+    access: Access.write,
+    request: { path: tinkUserPath, query: tinkNoQuery },
+    success: [{ status: 204, description: 'Deleted (also when a retry finds it already gone).' }],
+    callsProvider: true,
+  },
+  {
+    method: 'post',
+    path: '/tink/users/{userId}/authorization-grants',
+    operationId: 'tinkCreateAuthorization',
+    tag: 'Tink',
+    summary: 'Grant an authorization code for a Tink user (plain, or delegated to Tink Link)',
+    description: 'Never idempotent and never stored: a replayed code would be a security bug.',
+    access: Access.tokens,
+    request: {
+      path: tinkUserPath,
+      query: tinkNoQuery,
+      body: createAuthorizationBody,
+      bodyRequired: true,
+      bodyExample: examples.tinkAuthorizationRequest,
+    },
+    success: [
+      {
+        status: 201,
+        description: 'A new authorization code.',
+        schema: tinkAuthorizationCode,
+        example: examples.tinkAuthorizationCode,
+      },
+    ],
+    callsProvider: true,
+  },
+  {
+    method: 'post',
+    path: '/tink/oauth/token',
+    operationId: 'tinkGetUserAccessToken',
+    tag: 'Tink',
+    summary: 'Exchange an authorization code for a Tink user access token',
+    description: 'Never retried, never stored, `Cache-Control: no-store`.',
+    access: Access.tokens,
+    request: {
+      query: tinkNoQuery,
+      body: codeExchangeBody,
+      bodyRequired: true,
+      bodyExample: examples.tinkCodeExchangeRequest,
+    },
+    success: [
+      {
+        status: 200,
+        description: 'The user access token.',
+        schema: tinkUserAccessToken,
+        example: examples.tinkUserAccessToken,
+      },
+    ],
+    callsProvider: true,
+  },
+  {
+    method: 'get',
+    path: '/tink/users/{userId}/credentials',
+    operationId: 'tinkListCredentials',
+    tag: 'Tink',
+    summary: "List a Tink user's credentials (cached)",
+    access: Access.read,
+    request: { path: tinkUserPath, query: tinkNoQuery },
+    success: [
+      {
+        status: 200,
+        description: "Tink's credential list, passed through.",
+        schema: tinkCredentialList,
+        example: examples.tinkCredentialList,
+      },
+    ],
+    cached: true,
+    callsProvider: true,
+  },
+  {
+    method: 'get',
+    path: '/tink/users/{userId}/credentials/{credentialId}',
+    operationId: 'tinkGetCredential',
+    tag: 'Tink',
+    summary: "Get one of a Tink user's credentials (cached)",
+    access: Access.read,
+    request: { path: tinkCredentialPath, query: tinkNoQuery },
+    success: [
+      {
+        status: 200,
+        description: "Tink's credential, passed through.",
+        schema: tinkCredential,
+        example: examples.tinkCredential,
+      },
+    ],
+    cached: true,
+    callsProvider: true,
+  },
+  {
+    method: 'delete',
+    path: '/tink/users/{userId}/credentials/{credentialId}',
+    operationId: 'tinkDeleteCredential',
+    tag: 'Tink',
+    summary: "Delete a Tink credential and invalidate the user's cache",
+    access: Access.write,
+    request: { path: tinkCredentialPath, query: tinkNoQuery },
+    success: [{ status: 204, description: 'Deleted (also when a retry finds it already gone).' }],
+    callsProvider: true,
+  },
+  {
+    method: 'post',
+    path: '/tink/users/{userId}/credentials/{credentialId}/refresh',
+    operationId: 'tinkRefreshCredential',
+    tag: 'Tink',
+    summary: "Start a refresh of a Tink credential and invalidate the user's cache",
+    access: Access.write,
+    request: {
+      path: tinkCredentialPath,
+      query: tinkNoQuery,
+      body: refreshCredentialBody,
+      bodyExample: examples.tinkRefreshRequest,
+    },
+    success: [{ status: 202, description: 'The refresh has started; poll the credential for its status.' }],
+    callsProvider: true,
+    idempotent: true,
+  },
+  {
+    method: 'post',
+    path: '/moneyhub/users',
+    operationId: 'moneyhubRegisterUser',
+    tag: 'Moneyhub',
+    summary: 'Register a Moneyhub user ahead of any connection and enrol it for scheduled syncs',
+    access: Access.write,
+    request: {
+      query: moneyhubNoQuery,
+      body: registerUserBody,
+      bodyExample: examples.moneyhubRegisterRequest,
+    },
+    success: [
+      {
+        status: 201,
+        description: "Registered: Moneyhub's user, passed through.",
+        schema: moneyhubUser,
+        example: examples.moneyhubUser,
+      },
+    ],
+    callsProvider: true,
+    idempotent: true,
+  },
+  {
+    method: 'get',
+    path: '/moneyhub/users/{userId}',
+    operationId: 'moneyhubGetUser',
+    tag: 'Moneyhub',
+    summary: 'Get a Moneyhub user (cached)',
+    access: Access.read,
+    request: { path: moneyhubUserPath, query: moneyhubNoQuery },
+    success: [
+      {
+        status: 200,
+        description: "Moneyhub's user, passed through.",
+        schema: moneyhubUser,
+        example: examples.moneyhubUser,
+      },
+    ],
+    cached: true,
+    callsProvider: true,
+  },
+  {
+    method: 'delete',
+    path: '/moneyhub/users/{userId}',
+    operationId: 'moneyhubDeleteUser',
+    tag: 'Moneyhub',
+    summary: 'Delete a Moneyhub user, purge its cache and un-enrol it',
+    access: Access.write,
+    request: { path: moneyhubUserPath, query: moneyhubNoQuery },
+    success: [{ status: 204, description: 'Deleted (also when a retry finds it already gone).' }],
+    callsProvider: true,
+  },
+  {
+    method: 'get',
+    path: '/moneyhub/users/{userId}/connections',
+    operationId: 'moneyhubListConnections',
+    tag: 'Moneyhub',
+    summary: "List a Moneyhub user's connections (cached)",
+    access: Access.read,
+    request: { path: moneyhubUserPath, query: moneyhubNoQuery },
+    success: [
+      {
+        status: 200,
+        description: "Moneyhub's connection list, passed through.",
+        schema: userConnectionList,
+        example: examples.moneyhubConnectionList,
+      },
+    ],
+    cached: true,
+    callsProvider: true,
+  },
+  {
+    method: 'get',
+    path: '/moneyhub/users/{userId}/connections/{connectionId}',
+    operationId: 'moneyhubGetConnection',
+    tag: 'Moneyhub',
+    summary: "Get one of a Moneyhub user's connections (served from the cached list)",
+    access: Access.read,
+    request: { path: moneyhubConnectionPath, query: moneyhubNoQuery },
+    success: [
+      {
+        status: 200,
+        description: 'The connection, from the (cached) connection list.',
+        schema: userConnection,
+        example: examples.moneyhubConnection,
+      },
+    ],
+    cached: true,
+    callsProvider: true,
+  },
+  {
+    method: 'delete',
+    path: '/moneyhub/users/{userId}/connections/{connectionId}',
+    operationId: 'moneyhubDeleteConnection',
+    tag: 'Moneyhub',
+    summary: "Delete a Moneyhub connection and invalidate the user's cache",
+    access: Access.write,
+    request: { path: moneyhubConnectionPath, query: moneyhubNoQuery },
+    success: [{ status: 204, description: 'Deleted (also when a retry finds it already gone).' }],
+    callsProvider: true,
+  },
+  {
+    method: 'get',
+    path: '/moneyhub/users/{userId}/syncs',
+    operationId: 'moneyhubListSyncs',
+    tag: 'Moneyhub',
+    summary: "List a page of a Moneyhub user's syncs (cached per page)",
+    description: 'Absent `limit` and `offset` take Moneyhub’s defaults.',
+    access: Access.read,
+    request: { path: moneyhubUserPath, query: syncsQuery },
+    success: [
+      {
+        status: 200,
+        description: 'A page of syncs.',
+        schema: connectionSyncList,
+        example: examples.moneyhubSyncList,
+      },
+    ],
+    cached: true,
+    callsProvider: true,
+  },
+  ...userEnrollment('tink'),
+  ...userEnrollment('moneyhub'),
+];
