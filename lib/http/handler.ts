@@ -8,7 +8,6 @@ import middy from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
-import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { type CallContext, callContextFrom } from '../call-context';
@@ -20,7 +19,7 @@ import {
   RequestValidationError,
   type ValidationIssue,
 } from './problem';
-import type { HttpResult } from './responses';
+import { type HttpResult, securityHeaders } from './responses';
 
 export interface RouteInput<Path, Query, Body> {
   path: Path;
@@ -60,22 +59,73 @@ function issuesFrom(location: ValidationIssue['location'], error: z.ZodError): V
   return error.issues.map((issue) => ({ location, field: issue.path.join('.'), message: issue.message }));
 }
 
+/**
+ * API Gateway joins a repeated query parameter's values with commas (`limit=5&limit=6` arrives as
+ * `limit: "5,6"`); the raw query string still shows the repetition, so it is named as such.
+ */
+function repeatedQueryIssues(rawQueryString: string | undefined): ValidationIssue[] {
+  const counts = new Map<string, number>();
+  for (const name of new URLSearchParams(rawQueryString ?? '').keys()) {
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts]
+    .filter(([, count]) => count > 1)
+    .map(([name]) => ({ location: 'query', field: name, message: `${name} is given twice; give it once` }));
+}
+
 function validate(contract: RouteContract<unknown, unknown, unknown>, event: HttpEvent): Parsed {
   const issues: ValidationIssue[] = [];
+  const repeated = repeatedQueryIssues(event.rawQueryString);
   const parse = (location: ValidationIssue['location'], schema: z.ZodType | undefined, input: unknown) => {
     if (!schema) return undefined;
     const result = schema.safeParse(input);
     if (result.success) return result.data;
-    issues.push(...issuesFrom(location, result.error));
+    const found = issuesFrom(location, result.error);
+    // A repeated parameter's joined value would fail its own rule too; the repetition is the issue.
+    issues.push(
+      ...(location === 'query'
+        ? found.filter((issue) => !repeated.some((twice) => twice.field === issue.field))
+        : found),
+    );
     return undefined;
   };
+  const missingBody =
+    contract.body !== undefined && event.body === undefined && !contract.body.safeParse(undefined).success;
   const parsed = {
     path: parse('path', contract.path, event.pathParameters ?? {}),
     query: parse('query', contract.query, event.queryStringParameters ?? {}),
-    body: parse('body', contract.body, event.body),
+    body: missingBody ? undefined : parse('body', contract.body, event.body),
   };
+  issues.push(...repeated);
+  if (missingBody) issues.push({ location: 'body', field: '', message: 'A JSON body is required' });
   if (issues.length > 0) throw new RequestValidationError(issues);
   return parsed;
+}
+
+/**
+ * The largest request body this API reads, in bytes. API Gateway would pass up to 10 MB, but the
+ * largest body any route accepts (a refresh with every option) is a few kilobytes: 64 KiB leaves
+ * ample room and keeps a hostile body from costing JSON parsing time and memory.
+ */
+export const maxBodyBytes = 64 * 1024;
+
+function bodyBytes(event: HttpEvent): number {
+  if (typeof event.body !== 'string') return 0;
+  // A base64 body decodes to about three quarters of its length.
+  return event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body);
+}
+
+/** Refuses an oversized body before anything parses it. */
+function bodySizeLimit(): middy.MiddlewareObj<HttpEvent> {
+  return {
+    before: (request) => {
+      if (bodyBytes(request.event) <= maxBodyBytes) return;
+      throw new RequestValidationError(
+        [{ location: 'body', field: '', message: `The body is larger than ${maxBodyBytes} bytes` }],
+        413,
+      );
+    },
+  };
 }
 
 /** JSON bodies are parsed only when there is one; an absent body is left for the schema to judge. */
@@ -146,6 +196,7 @@ function problemHandler(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Con
       request.response = {
         statusCode: problem.status,
         headers: {
+          ...securityHeaders,
           'Content-Type': 'application/problem+json',
           'Cache-Control': 'no-store',
           'X-Request-ID': request.context.awsRequestId,
@@ -171,7 +222,7 @@ export function createHandler<Path = undefined, Query = undefined, Body = undefi
     .use(logMetrics(metrics))
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
-    .use(httpSecurityHeaders())
+    .use(bodySizeLimit())
     .use(optionalJsonBody())
     .use(problemHandler())
     .handler(async (event, context) => {
@@ -189,7 +240,12 @@ export function createHandler<Path = undefined, Query = undefined, Body = undefi
       });
       return {
         ...result,
-        headers: { 'Cache-Control': 'no-store', 'X-Request-ID': context.awsRequestId, ...result.headers },
+        headers: {
+          ...securityHeaders,
+          'Cache-Control': 'no-store',
+          'X-Request-ID': context.awsRequestId,
+          ...result.headers,
+        },
       };
     });
 }

@@ -64,14 +64,25 @@ export class RequestValidationError extends Error implements ProblemSource {
 
   toProblem(): Problem {
     return {
-      type: problemType('invalid-request'),
-      title: this.status === 415 ? 'Unsupported media type' : 'Invalid request',
+      type: problemType(refusalTypes[this.status] ?? 'invalid-request'),
+      title: refusalTitles[this.status] ?? 'Invalid request',
       status: this.status,
       detail: this.message,
       issues: this.issues,
     };
   }
 }
+
+/** Refusals that are not a plain 400 each have their own problem type, so a client can tell them apart. */
+const refusalTypes: Record<number, string> = {
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+};
+
+const refusalTitles: Record<number, string> = {
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+};
 
 /** A resource this API itself could not find (e.g. a connection absent from the user's list). */
 export class ResourceNotFoundError extends Error implements ProblemSource {

@@ -77,8 +77,9 @@ const jwtAudience = 'package-test-audience';
  * What each function may do, read off its code path (lib/cache/dynamodb-store.ts, lib/registry.ts,
  * lib/sweep/*): a cached read is BatchGetItem (generation + entry) then a conditional PutItem fill;
  * an invalidation bumps the generation (UpdateItem); a purge bumps it, then Query + BatchWriteItem
- * delete the entries; enrolment is a registry PutItem, un-enrolment a DeleteItem; the sweep also
- * keeps its cursor (GetItem/PutItem) and leases (PutItem) and walks the registry (Query).
+ * delete the entries; enrolment is a cached read of the user then a registry PutItem, un-enrolment a
+ * DeleteItem; the sweep also keeps its cursor (GetItem/PutItem) and leases (PutItem) and walks the
+ * registry (Query).
  * `secrets`: the providers whose SSM parameters the function reads at cold start.
  */
 const cachedRead = ['BatchGetItem', 'PutItem'];
@@ -86,7 +87,7 @@ const invalidation = ['UpdateItem'];
 const purge = ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'];
 const functionAccess: Record<string, { dynamodb: string[]; secrets: ('tink' | 'moneyhub')[] }> = {
   health: { dynamodb: ['DescribeTable'], secrets: [] },
-  enrollUser: { dynamodb: ['PutItem'], secrets: [] },
+  enrollUser: { dynamodb: cachedRead, secrets: ['tink', 'moneyhub'] },
   unenrollUser: { dynamodb: ['DeleteItem'], secrets: [] },
   tinkCreateUser: { dynamodb: ['PutItem'], secrets: ['tink'] },
   tinkCreateAuthorization: { dynamodb: [], secrets: ['tink'] },

@@ -36,16 +36,17 @@ export interface RouteSpec {
   ids: Record<string, IdKind>;
   query: QueryRule;
   body?: BodySpec;
-  /** The provider a valid request reaches (none for the enrolment routes and health). */
+  /** The provider a valid request reaches (none for un-enrolment and health). */
   provider?: 'tink' | 'moneyhub';
   /** Undoes what a 2xx created (a user, an enrolment), so the fuzz leaves no registry behind. */
   cleanup?: (response: { statusCode: number; body: string }, ids: Record<string, string>) => Promise<void>;
 }
 
-const tinkUser = { userId: 'token' } as const;
-const tinkCredential = { userId: 'token', credentialId: 'token' } as const;
-const moneyhubUser = { userId: 'token' } as const;
-const moneyhubConnection = { userId: 'token', connectionId: 'connection' } as const;
+const tinkUser = { userId: 'tinkUser' } as const;
+const tinkCredential = { userId: 'tinkUser', credentialId: 'token' } as const;
+const moneyhubUser = { userId: 'moneyhubUser' } as const;
+const moneyhubConnection = { userId: 'moneyhubUser', connectionId: 'connection' } as const;
+const userOf = { tink: tinkUser, moneyhub: moneyhubUser } as const;
 
 const uri = {
   required: false,
@@ -366,8 +367,10 @@ export const routes: RouteSpec[] = [
       method: 'PUT',
       template: `/${provider}/users/{userId}/enrollment`,
       handler: enrollUser,
-      ids: { userId: 'token' },
+      ids: userOf[provider],
       query: 'none',
+      // Enrolment reads the user first: an unknown user is the provider's 404.
+      provider,
       cleanup: async (response, ids) => {
         if (response.statusCode !== 200) return;
         const userId = ids.userId as string;
@@ -379,7 +382,7 @@ export const routes: RouteSpec[] = [
       method: 'DELETE',
       template: `/${provider}/users/{userId}/enrollment`,
       handler: unenrollUser,
-      ids: { userId: 'token' },
+      ids: userOf[provider],
       query: 'none',
     },
   ]),
