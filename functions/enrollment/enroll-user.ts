@@ -15,6 +15,7 @@ async function readUser(call: CallContext, provider: ProviderName, userId: strin
 
 export const handler = createHandler({
   operation: 'enrollment.enroll',
+  idempotent: true,
   path: enrollmentPath,
   query: enrollmentQuery,
   run: async ({ path, rawPath, call }) => {

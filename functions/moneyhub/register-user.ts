@@ -7,6 +7,7 @@ const moneyhub = moneyhubUsers();
 
 export const handler = createHandler({
   operation: 'moneyhub.registerUser',
+  idempotent: true,
   query: noQuery,
   body: registerUserBody,
   run: async ({ body, call }) => jsonResponse(201, await moneyhub.registerUser(call, body)),

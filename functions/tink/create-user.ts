@@ -8,6 +8,7 @@ const tink = tinkUsers();
 
 export const handler = createHandler({
   operation: 'tink.createUser',
+  idempotent: true,
   query: noQuery,
   body: z.strictObject({
     market,

@@ -9,6 +9,7 @@ const uri = z.url().max(2048);
 
 export const handler = createHandler({
   operation: 'tink.refreshCredential',
+  idempotent: true,
   path: tinkCredentialPath,
   query: noQuery,
   body: z

@@ -12,6 +12,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { type CallContext, callContextFrom } from '../call-context';
 import { logger, metrics } from '../observability';
+import { idempotentRequests } from './idempotency';
 import {
   isProblemSource,
   type Problem,
@@ -44,6 +45,13 @@ export interface RouteContract<Path, Query, Body> {
    * never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
    */
   sensitive?: boolean;
+  /**
+   * The route creates or triggers something and honours `Idempotency-Key` (lib/http/idempotency.ts).
+   * Never set on the token and grant routes: replaying a code or token would hand it out twice.
+   */
+  idempotent?: boolean;
+  /** The route never reads a body (the catch-all): none is size-checked or parsed. */
+  ignoresBody?: boolean;
   run: (input: RouteInput<Path, Query, Body>) => Promise<HttpResult>;
 }
 
@@ -217,35 +225,38 @@ function wantsNoCache(headers: Record<string, string | undefined>): boolean {
 export function createHandler<Path = undefined, Query = undefined, Body = undefined>(
   contract: RouteContract<Path, Query, Body>,
 ) {
-  return middy<HttpEvent, HttpResult, Error, Context>()
+  const stack = middy<HttpEvent, HttpResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true, ...(contract.sensitive ? { logEvent: false } : {}) }))
     .use(logMetrics(metrics))
     .use(httpHeaderNormalizer())
-    .use(httpEventNormalizer())
-    .use(bodySizeLimit())
-    .use(optionalJsonBody())
-    .use(problemHandler())
-    .handler(async (event, context) => {
-      logger.appendKeys({ operation: contract.operation });
-      const parsed = validate(contract as RouteContract<unknown, unknown, unknown>, event);
-      const headers = (event.headers ?? {}) as Record<string, string | undefined>;
-      const result = await contract.run({
-        path: parsed.path as Path,
-        query: parsed.query as Query,
-        body: parsed.body as Body,
-        call: callContextFrom(context),
-        noCache: wantsNoCache(headers),
-        headers,
-        rawPath: event.rawPath ?? '',
-      });
-      return {
-        ...result,
-        headers: {
-          ...securityHeaders,
-          'Cache-Control': 'no-store',
-          'X-Request-ID': context.awsRequestId,
-          ...result.headers,
-        },
-      };
+    .use(httpEventNormalizer());
+  if (!contract.ignoresBody) stack.use(bodySizeLimit()).use(optionalJsonBody());
+  stack.use(problemHandler());
+  // Last, so its `before` sees the parsed body and its `onError` releases the key before the
+  // problem handler answers.
+  if (contract.idempotent)
+    stack.use(idempotentRequests() as middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context>);
+  return stack.handler(async (event, context) => {
+    logger.appendKeys({ operation: contract.operation });
+    const parsed = validate(contract as RouteContract<unknown, unknown, unknown>, event);
+    const headers = (event.headers ?? {}) as Record<string, string | undefined>;
+    const result = await contract.run({
+      path: parsed.path as Path,
+      query: parsed.query as Query,
+      body: parsed.body as Body,
+      call: callContextFrom(context),
+      noCache: wantsNoCache(headers),
+      headers,
+      rawPath: event.rawPath ?? '',
     });
+    return {
+      ...result,
+      headers: {
+        ...securityHeaders,
+        'Cache-Control': 'no-store',
+        'X-Request-ID': context.awsRequestId,
+        ...result.headers,
+      },
+    };
+  });
 }

@@ -85,19 +85,22 @@ const jwtAudience = 'package-test-audience';
 const cachedRead = ['BatchGetItem', 'PutItem'];
 const invalidation = ['UpdateItem'];
 const purge = ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'];
+/** Idempotency-Key records (Powertools): a conditional PutItem, GetItem, UpdateItem on success, DeleteItem on failure. */
+const idempotency = ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'];
+const union = (...lists: string[][]) => [...new Set(lists.flat())].sort();
 const functionAccess: Record<string, { dynamodb: string[]; secrets: ('tink' | 'moneyhub')[] }> = {
   health: { dynamodb: ['DescribeTable'], secrets: [] },
-  enrollUser: { dynamodb: cachedRead, secrets: ['tink', 'moneyhub'] },
+  enrollUser: { dynamodb: union(cachedRead, idempotency), secrets: ['tink', 'moneyhub'] },
   unenrollUser: { dynamodb: ['DeleteItem'], secrets: [] },
-  tinkCreateUser: { dynamodb: ['PutItem'], secrets: ['tink'] },
+  tinkCreateUser: { dynamodb: idempotency, secrets: ['tink'] },
   tinkCreateAuthorization: { dynamodb: [], secrets: ['tink'] },
   tinkGetUserAccessToken: { dynamodb: [], secrets: ['tink'] },
   tinkListCredentials: { dynamodb: cachedRead, secrets: ['tink'] },
   tinkGetCredential: { dynamodb: cachedRead, secrets: ['tink'] },
   tinkDeleteCredential: { dynamodb: invalidation, secrets: ['tink'] },
-  tinkRefreshCredential: { dynamodb: invalidation, secrets: ['tink'] },
+  tinkRefreshCredential: { dynamodb: union(invalidation, idempotency), secrets: ['tink'] },
   tinkDeleteUser: { dynamodb: purge, secrets: ['tink'] },
-  moneyhubRegisterUser: { dynamodb: ['PutItem'], secrets: ['moneyhub'] },
+  moneyhubRegisterUser: { dynamodb: idempotency, secrets: ['moneyhub'] },
   moneyhubGetUser: { dynamodb: cachedRead, secrets: ['moneyhub'] },
   moneyhubListConnections: { dynamodb: cachedRead, secrets: ['moneyhub'] },
   moneyhubGetConnection: { dynamodb: cachedRead, secrets: ['moneyhub'] },
