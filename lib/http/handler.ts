@@ -32,6 +32,8 @@ export interface RouteInput<Path, Query, Body> {
   headers: Record<string, string | undefined>;
   /** The request path as received, e.g. `/tink/users/abc/enrollment`. */
   rawPath: string;
+  /** This request's absolute URL without its query, as the caller addressed it. */
+  requestUrl: string;
 }
 
 export interface RouteContract<Path, Query, Body> {
@@ -216,6 +218,18 @@ function problemHandler(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Con
   };
 }
 
+const loopbackHost = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?$/;
+
+/**
+ * The URL the caller used: the Host it sent (API Gateway only routes hosts it serves) and the raw
+ * path. API Gateway always serves HTTPS; only the local stack, on a loopback host, speaks plain HTTP.
+ */
+function requestUrlOf(event: HttpEvent, headers: Record<string, string | undefined>): string {
+  const host = headers.host ?? event.requestContext?.domainName ?? 'localhost';
+  const scheme = headers['x-forwarded-proto'] ?? (loopbackHost.test(host) ? 'http' : 'https');
+  return `${scheme}://${host}${event.rawPath ?? ''}`;
+}
+
 function wantsNoCache(headers: Record<string, string | undefined>): boolean {
   return (headers['cache-control'] ?? '')
     .split(',')
@@ -248,6 +262,7 @@ export function createHandler<Path = undefined, Query = undefined, Body = undefi
       noCache: wantsNoCache(headers),
       headers,
       rawPath: event.rawPath ?? '',
+      requestUrl: requestUrlOf(event, headers),
     });
     return {
       ...result,
