@@ -95,3 +95,36 @@ export class ResourceNotFoundError extends Error implements ProblemSource {
     return { type: problemType('not-found'), title: 'Not found', status: 404, detail: this.message };
   }
 }
+
+/** No route of this API has the request's path (the `$default` route's answer). */
+export class RouteNotFoundError extends Error implements ProblemSource {
+  constructor() {
+    super('This API has no route for this path');
+    this.name = 'RouteNotFoundError';
+  }
+
+  toProblem(): Problem {
+    return { type: problemType('route-not-found'), title: 'Not found', status: 404, detail: this.message };
+  }
+}
+
+/** The path is one of this API's, under other methods. */
+export class MethodNotAllowedError extends Error implements ProblemSource {
+  constructor(readonly allowedMethods: string[]) {
+    super(`This path accepts only ${allowedMethods.join(', ')}`);
+    this.name = 'MethodNotAllowedError';
+  }
+
+  toProblem(): Problem {
+    return {
+      type: problemType('method-not-allowed'),
+      title: 'Method not allowed',
+      status: 405,
+      detail: this.message,
+    };
+  }
+
+  problemHeaders() {
+    return { Allow: this.allowedMethods.join(', ') };
+  }
+}
