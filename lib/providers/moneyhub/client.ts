@@ -1,5 +1,5 @@
 // The one Moneyhub client of the process: the user, connection and sync calls of
-// contracts/moneyhub.md on the identity service, and the sync trigger on the data API, over the
+// docs/providers.md on the identity service, and the sync trigger on the data API, over the
 // shared transport. Client-level tokens (client_credentials, no `sub`) are kept per scope set,
 // user-scoped ones (`sub=<userId>`, for the data API) per user. Two things the contract leaves open
 // are learned once per process instead of guessed on every call: which scope family a route accepts
@@ -63,7 +63,7 @@ export function parseMoneyhubErrorBody(text: string): ProviderErrorBody {
   });
 }
 
-/** Which scope sets a call may use, in order of preference (contracts/moneyhub.md "Scopes per route"). */
+/** Which scope sets a call may use, in order of preference (docs/providers.md, Moneyhub "Scopes"). */
 type ScopeGroup = 'register' | 'getUser' | 'deleteUser' | 'readConnections' | 'deleteConnection';
 
 function scopeGroups(primaryFamily: 'connection' | 'user'): Record<ScopeGroup, string[]> {

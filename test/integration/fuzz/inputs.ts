@@ -1,5 +1,5 @@
 // What the fuzz suite sends: arbitraries for path ids, query strings and bodies as API Gateway hands
-// them to a function, each paired with the rule (restated from DESIGN.md, not imported from the code
+// them to a function, each paired with the rule (restated from the README and docs/, not imported from the code
 // under test) that says whether the input is acceptable. Invalid input is built by construction (a
 // valid value with one known defect) or classified by that rule, so the oracle never asks the
 // schemas it is testing.

@@ -1,5 +1,5 @@
 // Every HTTP route of the service as the fuzz suite sees it: the function, the path template with its
-// id kinds, what query and body it takes (restated from DESIGN.md's route table), which provider a
+// id kinds, what query and body it takes (restated from the README's route table), which provider a
 // valid request reaches, and how to undo what a successful request created.
 import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
