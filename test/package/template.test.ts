@@ -1,5 +1,5 @@
 // Packages the service (`sls package`, no AWS credentials) and checks the generated CloudFormation:
-// resource types and properties against AWS's published resource schemas, the routes of DESIGN's
+// resource types and properties against AWS's published resource schemas, the route
 // table, the JWT authorizer and each route's scope, the cache table's TTL, one least-privilege role
 // per function, the runtime, and the size of each zip.
 import { spawnSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadAwsServiceSpec } from '@aws-cdk/aws-service-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiRoutes } from '../../functions/fallback/route-table';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
@@ -17,7 +18,7 @@ const root = path.resolve(__dirname, '../..');
 const packageDir = mkdtempSync(path.join(tmpdir(), 'obu-package-'));
 let template: Template;
 
-/** DESIGN's route table (plus health and enrolment): every one must be deployed, and nothing else. */
+/** The README's route table (plus health, enrolment and the catch-all): every one must be deployed, and nothing else. */
 const expectedRoutes = [
   'GET /health',
   'POST /tink/users',
@@ -39,6 +40,7 @@ const expectedRoutes = [
   'GET /moneyhub/users/{userId}/syncs',
   'PUT /moneyhub/users/{userId}/enrollment',
   'DELETE /moneyhub/users/{userId}/enrollment',
+  '$default',
 ];
 
 /** Which scope each authorized route asks for (GET /health is the one route without the authorizer). */
@@ -90,6 +92,7 @@ const idempotency = ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'];
 const union = (...lists: string[][]) => [...new Set(lists.flat())].sort();
 const functionAccess: Record<string, { dynamodb: string[]; secrets: ('tink' | 'moneyhub')[] }> = {
   health: { dynamodb: ['DescribeTable'], secrets: [] },
+  fallback: { dynamodb: [], secrets: [] },
   enrollUser: { dynamodb: union(cachedRead, idempotency), secrets: ['tink', 'moneyhub'] },
   unenrollUser: { dynamodb: ['DeleteItem'], secrets: [] },
   tinkCreateUser: { dynamodb: idempotency, secrets: ['tink'] },
@@ -128,6 +131,8 @@ beforeAll(() => {
         SLS_TELEMETRY_DISABLED: '1',
         JWT_ISSUER: jwtIssuer,
         JWT_AUDIENCE: jwtAudience,
+        TINK_CLIENT_ID: 'package-test-tink-client',
+        MONEYHUB_CLIENT_ID: 'package-test-moneyhub-client',
       },
       timeout: 240_000,
     },
@@ -185,13 +190,18 @@ describe('Packaged CloudFormation template', () => {
     expect(problems).toEqual([]);
   });
 
-  it("deploys exactly DESIGN's routes", () => {
+  it('deploys exactly the documented routes', () => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties?.RouteKey);
     expect([...routes].sort()).toEqual([...expectedRoutes].sort());
   });
 
-  it('puts every route but GET /health behind the JWT authorizer with exactly its scope class', () => {
-    expect(Object.keys(routeScopes).sort()).toEqual(expectedRoutes.filter((r) => r !== 'GET /health').sort());
+  it("keeps the catch-all's route table equal to the deployed routes", () => {
+    expect([...apiRoutes, '$default'].sort()).toEqual([...expectedRoutes].sort());
+  });
+
+  it('puts every route but GET /health and $default behind the JWT authorizer with exactly its scope class', () => {
+    const open = ['GET /health', '$default'];
+    expect(Object.keys(routeScopes).sort()).toEqual(expectedRoutes.filter((r) => !open.includes(r)).sort());
     const [authorizerId] = resourcesOfType('AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
     const routes = Object.fromEntries(
       resourcesOfType('AWS::ApiGatewayV2::Route').map(([, route]) => [
@@ -200,9 +210,10 @@ describe('Packaged CloudFormation template', () => {
       ]),
     );
 
-    const health = routes['GET /health'];
-    expect(health?.AuthorizationType ?? 'NONE').toBe('NONE');
-    expect(health?.AuthorizerId).toBeUndefined();
+    for (const routeKey of open) {
+      expect(routes[routeKey]?.AuthorizationType ?? 'NONE', routeKey).toBe('NONE');
+      expect(routes[routeKey]?.AuthorizerId, routeKey).toBeUndefined();
+    }
     for (const [routeKey, scope] of Object.entries(routeScopes)) {
       expect({ routeKey, ...routes[routeKey] }).toMatchObject({
         routeKey,
@@ -377,5 +388,28 @@ describe('Packaged CloudFormation template', () => {
         SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
       }),
     );
+  });
+});
+
+describe('Packaging a stage with placeholder settings', () => {
+  it('fails before building anything, naming every setting still at its placeholder', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1' };
+    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE', 'TINK_CLIENT_ID', 'MONEYHUB_CLIENT_ID'])
+      delete env[name];
+    const outDir = mkdtempSync(path.join(tmpdir(), 'obu-package-refused-'));
+
+    const result = spawnSync(
+      path.join(root, 'node_modules', '.bin', 'sls'),
+      ['package', '--stage', 'staging', '--package', outDir],
+      { cwd: root, encoding: 'utf8', env, timeout: 120_000 },
+    );
+
+    const output = `${result.stdout}\n${result.stderr}`;
+    rmSync(outDir, { recursive: true, force: true });
+    expect(result.status).not.toBe(0);
+    expect(output).toContain('Stage "staging" still has placeholder settings');
+    for (const setting of ['JWT_ISSUER', 'JWT_AUDIENCE', 'TINK_CLIENT_ID', 'MONEYHUB_CLIENT_ID']) {
+      expect(output).toContain(setting);
+    }
   });
 });
