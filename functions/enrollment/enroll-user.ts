@@ -1,5 +1,6 @@
 import type { CallContext } from '../../lib/call-context';
 import { createHandler } from '../../lib/http/handler';
+import { idempotentRequests } from '../../lib/http/idempotency';
 import { jsonResponse } from '../../lib/http/responses';
 import type { ProviderName } from '../../lib/providers/errors';
 import { moneyhubUsers } from '../../lib/providers/moneyhub';
@@ -15,7 +16,7 @@ async function readUser(call: CallContext, provider: ProviderName, userId: strin
 
 export const handler = createHandler({
   operation: 'enrollment.enroll',
-  idempotent: true,
+  idempotency: idempotentRequests(),
   path: enrollmentPath,
   query: enrollmentQuery,
   run: async ({ path, rawPath, call }) => {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { createHandler } from '../../lib/http/handler';
+import { idempotentRequests } from '../../lib/http/idempotency';
 import { jsonResponse } from '../../lib/http/responses';
 import { tinkUsers } from '../../lib/providers/tink';
 import { boundedText, locale, market, noQuery } from '../../lib/providers/tink/requests';
@@ -8,7 +9,7 @@ const tink = tinkUsers();
 
 export const handler = createHandler({
   operation: 'tink.createUser',
-  idempotent: true,
+  idempotency: idempotentRequests(),
   query: noQuery,
   body: z.strictObject({
     market,

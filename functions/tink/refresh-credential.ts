@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { createHandler } from '../../lib/http/handler';
+import { idempotentRequests } from '../../lib/http/idempotency';
 import { emptyResponse } from '../../lib/http/responses';
 import { tinkUsers } from '../../lib/providers/tink';
 import { noQuery, tinkCredentialPath } from '../../lib/providers/tink/requests';
@@ -9,7 +10,7 @@ const uri = z.url().max(2048);
 
 export const handler = createHandler({
   operation: 'tink.refreshCredential',
-  idempotent: true,
+  idempotency: idempotentRequests(),
   path: tinkCredentialPath,
   query: noQuery,
   body: z

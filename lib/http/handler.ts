@@ -12,7 +12,6 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { type CallContext, callContextFrom } from '../call-context';
 import { logger, metrics } from '../observability';
-import { idempotentRequests } from './idempotency';
 import {
   isProblemSource,
   type Problem,
@@ -48,16 +47,21 @@ export interface RouteContract<Path, Query, Body> {
    */
   sensitive?: boolean;
   /**
-   * The route creates or triggers something and honours `Idempotency-Key` (lib/http/idempotency.ts).
-   * Never set on the token and grant routes: replaying a code or token would hand it out twice.
+   * For a route that creates or triggers something: `idempotentRequests()` from
+   * lib/http/idempotency.ts, so it honours `Idempotency-Key`. Passed in by the route, not imported
+   * here, so only those routes' bundles carry Powertools Idempotency. Never on the token and grant
+   * routes: replaying a code or token would hand it out twice.
    */
-  idempotent?: boolean;
+  idempotency?: RouteMiddleware;
   /** The route never reads a body (the catch-all): none is size-checked or parsed. */
   ignoresBody?: boolean;
   run: (input: RouteInput<Path, Query, Body>) => Promise<HttpResult>;
 }
 
 type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
+
+/** A middleware a route adds to the shared stack (e.g. Idempotency-Key). */
+export type RouteMiddleware = middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context>;
 
 interface Parsed {
   path: unknown;
@@ -248,8 +252,7 @@ export function createHandler<Path = undefined, Query = undefined, Body = undefi
   stack.use(problemHandler());
   // Last, so its `before` sees the parsed body and its `onError` releases the key before the
   // problem handler answers.
-  if (contract.idempotent)
-    stack.use(idempotentRequests() as middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context>);
+  if (contract.idempotency) stack.use(contract.idempotency);
   return stack.handler(async (event, context) => {
     logger.appendKeys({ operation: contract.operation });
     const parsed = validate(contract as RouteContract<unknown, unknown, unknown>, event);

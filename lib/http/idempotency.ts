@@ -21,6 +21,7 @@ import type { Context } from 'aws-lambda';
 import { dynamoClient } from '../cache/dynamodb-client';
 import { coreConfig } from '../config';
 import { countMetric, logger } from '../observability';
+import type { RouteMiddleware } from './handler';
 import { type Problem, type ProblemSource, problemType, RequestValidationError } from './problem';
 
 /** How long a key's answer is replayed. */
@@ -137,8 +138,8 @@ function powertoolsMiddleware(): Middleware {
 const passedThrough = 'idempotency.passedThrough';
 
 /** The middleware for a route that honours `Idempotency-Key`. Never for token or grant routes. */
-export function idempotentRequests(): Middleware {
-  return {
+export function idempotentRequests(): RouteMiddleware {
+  const middleware: Middleware = {
     before: async (request) => {
       const key = request.event.headers?.[keyHeader];
       if (key === undefined) {
@@ -184,4 +185,5 @@ export function idempotentRequests(): Middleware {
       }
     },
   };
+  return middleware as unknown as RouteMiddleware;
 }
