@@ -57,7 +57,7 @@ export async function createCacheTable(endpoint: string, tableName: string): Pro
       }),
     );
   } catch {
-    // dynalite has no UpdateTimeToLive; expiry is checked in code anyway (cache rule 1).
+    // dynalite has no UpdateTimeToLive; expiry is checked in code anyway (docs/cache.md, rule 1).
   }
   client.destroy();
 }

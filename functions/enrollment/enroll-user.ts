@@ -1,15 +1,28 @@
+import type { CallContext } from '../../lib/call-context';
 import { createHandler } from '../../lib/http/handler';
+import { idempotentRequests } from '../../lib/http/idempotency';
 import { jsonResponse } from '../../lib/http/responses';
+import type { ProviderName } from '../../lib/providers/errors';
+import { moneyhubUsers } from '../../lib/providers/moneyhub';
+import { tinkUsers } from '../../lib/providers/tink';
 import { enrollmentRegistry } from '../../lib/registry';
-import { enrollmentPath, enrollmentQuery, providerOf } from './enrollment-route';
+import { enrollmentPath, enrollmentQuery, enrollmentTarget } from './enrollment-route';
+
+/** One cached read of the user at its provider: an unknown user is the provider's 404, and no ghost is enrolled. */
+async function readUser(call: CallContext, provider: ProviderName, userId: string): Promise<void> {
+  if (provider === 'tink') await tinkUsers().listCredentials(call, userId);
+  else await moneyhubUsers().getUser(call, userId);
+}
 
 export const handler = createHandler({
   operation: 'enrollment.enroll',
+  idempotency: idempotentRequests(),
   path: enrollmentPath,
   query: enrollmentQuery,
-  run: async ({ path, rawPath }) => {
-    const provider = providerOf(rawPath);
-    await enrollmentRegistry().enroll(provider, path.userId);
-    return jsonResponse(200, { provider, userId: path.userId, enrolled: true });
+  run: async ({ path, rawPath, call }) => {
+    const { provider, userId } = enrollmentTarget(rawPath, path.userId);
+    await readUser(call, provider, userId);
+    await enrollmentRegistry().enroll(provider, userId);
+    return jsonResponse(200, { provider, userId, enrolled: true });
   },
 });

@@ -1,14 +1,15 @@
 import { createHandler } from '../../lib/http/handler';
 import { emptyResponse } from '../../lib/http/responses';
 import { enrollmentRegistry } from '../../lib/registry';
-import { enrollmentPath, enrollmentQuery, providerOf } from './enrollment-route';
+import { enrollmentPath, enrollmentQuery, enrollmentTarget } from './enrollment-route';
 
 export const handler = createHandler({
   operation: 'enrollment.unenroll',
   path: enrollmentPath,
   query: enrollmentQuery,
   run: async ({ path, rawPath }) => {
-    await enrollmentRegistry().unenroll(providerOf(rawPath), path.userId);
+    const { provider, userId } = enrollmentTarget(rawPath, path.userId);
+    await enrollmentRegistry().unenroll(provider, userId);
     return emptyResponse(204);
   },
 });

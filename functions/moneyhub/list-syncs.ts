@@ -1,4 +1,5 @@
 import { createHandler } from '../../lib/http/handler';
+import { withLocalPageLinks } from '../../lib/http/paging';
 import { cachedJsonResponse } from '../../lib/http/responses';
 import { moneyhubUsers } from '../../lib/providers/moneyhub';
 import { moneyhubUserPath, syncsQuery } from '../../lib/providers/moneyhub/requests';
@@ -9,6 +10,8 @@ export const handler = createHandler({
   operation: 'moneyhub.listSyncs',
   path: moneyhubUserPath,
   query: syncsQuery,
-  run: async ({ path, query, call, noCache }) =>
-    cachedJsonResponse(await moneyhub.listSyncs(call, path.userId, query, { noCache })),
+  run: async ({ path, query, call, noCache, requestUrl }) =>
+    cachedJsonResponse(await moneyhub.listSyncs(call, path.userId, query, { noCache }), (page) =>
+      withLocalPageLinks(page, requestUrl),
+    ),
 });

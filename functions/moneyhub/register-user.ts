@@ -1,4 +1,5 @@
 import { createHandler } from '../../lib/http/handler';
+import { idempotentRequests } from '../../lib/http/idempotency';
 import { jsonResponse } from '../../lib/http/responses';
 import { moneyhubUsers } from '../../lib/providers/moneyhub';
 import { noQuery, registerUserBody } from '../../lib/providers/moneyhub/requests';
@@ -7,6 +8,7 @@ const moneyhub = moneyhubUsers();
 
 export const handler = createHandler({
   operation: 'moneyhub.registerUser',
+  idempotency: idempotentRequests(),
   query: noQuery,
   body: registerUserBody,
   run: async ({ body, call }) => jsonResponse(201, await moneyhub.registerUser(call, body)),

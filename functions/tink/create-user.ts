@@ -1,4 +1,5 @@
 import { createHandler } from '../../lib/http/handler';
+import { idempotentRequests } from '../../lib/http/idempotency';
 import { jsonResponse } from '../../lib/http/responses';
 import { tinkUsers } from '../../lib/providers/tink';
 import { noQuery } from '../../lib/providers/tink/requests';
@@ -8,6 +9,7 @@ const tink = tinkUsers();
 
 export const handler = createHandler({
   operation: 'tink.createUser',
+  idempotency: idempotentRequests(),
   query: noQuery,
   body: createUserBody,
   run: async ({ body, call }) => jsonResponse(201, await tink.createUser(call, body)),

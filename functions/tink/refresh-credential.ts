@@ -1,4 +1,5 @@
 import { createHandler } from '../../lib/http/handler';
+import { idempotentRequests } from '../../lib/http/idempotency';
 import { emptyResponse } from '../../lib/http/responses';
 import { tinkUsers } from '../../lib/providers/tink';
 import { noQuery, tinkCredentialPath } from '../../lib/providers/tink/requests';
@@ -8,6 +9,7 @@ const tink = tinkUsers();
 
 export const handler = createHandler({
   operation: 'tink.refreshCredential',
+  idempotency: idempotentRequests(),
   path: tinkCredentialPath,
   query: noQuery,
   body: refreshCredentialBody,

@@ -4,10 +4,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { coreConfig } from '../config';
 
+let baseClient: DynamoDBClient | undefined;
 let documentClient: DynamoDBDocumentClient | undefined;
 
-export function createDynamoDocumentClient(options: { endpoint?: string; region: string }) {
-  const client = new DynamoDBClient({
+function createDynamoClient(options: { endpoint?: string; region: string }) {
+  return new DynamoDBClient({
     region: options.region,
     endpoint: options.endpoint,
     // A local DynamoDB (dynalite, DynamoDB Local) accepts any credentials; AWS uses the role's.
@@ -19,16 +20,25 @@ export function createDynamoDocumentClient(options: { endpoint?: string; region:
     // that accepts a connection and never answers would hold every request until the Lambda dies.
     requestHandler: { connectionTimeout: 500, requestTimeout: 1500, throwOnRequestTimeout: true },
   });
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+const documentOf = (client: DynamoDBClient) =>
+  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+
+export function createDynamoDocumentClient(options: { endpoint?: string; region: string }) {
+  return documentOf(createDynamoClient(options));
+}
+
+/** The process's plain DynamoDB client, for libraries that marshal items themselves (idempotency). */
+export function dynamoClient(): DynamoDBClient {
+  if (!baseClient) {
+    const config = coreConfig();
+    baseClient = createDynamoClient({ endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
+  }
+  return baseClient;
 }
 
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
-  if (!documentClient) {
-    const config = coreConfig();
-    documentClient = createDynamoDocumentClient({
-      endpoint: config.DYNAMODB_ENDPOINT,
-      region: config.AWS_REGION,
-    });
-  }
+  documentClient ??= documentOf(dynamoClient());
   return documentClient;
 }

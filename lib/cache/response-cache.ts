@@ -1,4 +1,4 @@
-// The cache policy (DESIGN "The cache", rules 1–7): read-through with generations, freshness and
+// The cache policy (docs/cache.md explains each rule and why it exists): read-through with generations, freshness and
 // the stale-if-error window computed in code, conditional fills, O(1) invalidation, purge, and
 // falling open when storage fails. It knows nothing about providers: callers say what a scope,
 // a resource, a TTL and a stale-worthy error are.

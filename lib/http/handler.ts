@@ -8,7 +8,6 @@ import middy from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
-import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { type CallContext, callContextFrom } from '../call-context';
@@ -20,7 +19,7 @@ import {
   RequestValidationError,
   type ValidationIssue,
 } from './problem';
-import type { HttpResult } from './responses';
+import { type HttpResult, securityHeaders } from './responses';
 
 export interface RouteInput<Path, Query, Body> {
   path: Path;
@@ -32,6 +31,8 @@ export interface RouteInput<Path, Query, Body> {
   headers: Record<string, string | undefined>;
   /** The request path as received, e.g. `/tink/users/abc/enrollment`. */
   rawPath: string;
+  /** This request's absolute URL without its query, as the caller addressed it. */
+  requestUrl: string;
 }
 
 export interface RouteContract<Path, Query, Body> {
@@ -45,10 +46,22 @@ export interface RouteContract<Path, Query, Body> {
    * never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
    */
   sensitive?: boolean;
+  /**
+   * For a route that creates or triggers something: `idempotentRequests()` from
+   * lib/http/idempotency.ts, so it honours `Idempotency-Key`. Passed in by the route, not imported
+   * here, so only those routes' bundles carry Powertools Idempotency. Never on the token and grant
+   * routes: replaying a code or token would hand it out twice.
+   */
+  idempotency?: RouteMiddleware;
+  /** The route never reads a body (the catch-all): none is size-checked or parsed. */
+  ignoresBody?: boolean;
   run: (input: RouteInput<Path, Query, Body>) => Promise<HttpResult>;
 }
 
 type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
+
+/** A middleware a route adds to the shared stack (e.g. Idempotency-Key). */
+export type RouteMiddleware = middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context>;
 
 interface Parsed {
   path: unknown;
@@ -60,22 +73,73 @@ function issuesFrom(location: ValidationIssue['location'], error: z.ZodError): V
   return error.issues.map((issue) => ({ location, field: issue.path.join('.'), message: issue.message }));
 }
 
+/**
+ * API Gateway joins a repeated query parameter's values with commas (`limit=5&limit=6` arrives as
+ * `limit: "5,6"`); the raw query string still shows the repetition, so it is named as such.
+ */
+function repeatedQueryIssues(rawQueryString: string | undefined): ValidationIssue[] {
+  const counts = new Map<string, number>();
+  for (const name of new URLSearchParams(rawQueryString ?? '').keys()) {
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts]
+    .filter(([, count]) => count > 1)
+    .map(([name]) => ({ location: 'query', field: name, message: `${name} is given twice; give it once` }));
+}
+
 function validate(contract: RouteContract<unknown, unknown, unknown>, event: HttpEvent): Parsed {
   const issues: ValidationIssue[] = [];
+  const repeated = repeatedQueryIssues(event.rawQueryString);
   const parse = (location: ValidationIssue['location'], schema: z.ZodType | undefined, input: unknown) => {
     if (!schema) return undefined;
     const result = schema.safeParse(input);
     if (result.success) return result.data;
-    issues.push(...issuesFrom(location, result.error));
+    const found = issuesFrom(location, result.error);
+    // A repeated parameter's joined value would fail its own rule too; the repetition is the issue.
+    issues.push(
+      ...(location === 'query'
+        ? found.filter((issue) => !repeated.some((twice) => twice.field === issue.field))
+        : found),
+    );
     return undefined;
   };
+  const missingBody =
+    contract.body !== undefined && event.body === undefined && !contract.body.safeParse(undefined).success;
   const parsed = {
     path: parse('path', contract.path, event.pathParameters ?? {}),
     query: parse('query', contract.query, event.queryStringParameters ?? {}),
-    body: parse('body', contract.body, event.body),
+    body: missingBody ? undefined : parse('body', contract.body, event.body),
   };
+  issues.push(...repeated);
+  if (missingBody) issues.push({ location: 'body', field: '', message: 'A JSON body is required' });
   if (issues.length > 0) throw new RequestValidationError(issues);
   return parsed;
+}
+
+/**
+ * The largest request body this API reads, in bytes. API Gateway would pass up to 10 MB, but the
+ * largest body any route accepts (a refresh with every option) is a few kilobytes: 64 KiB leaves
+ * ample room and keeps a hostile body from costing JSON parsing time and memory.
+ */
+export const maxBodyBytes = 64 * 1024;
+
+function bodyBytes(event: HttpEvent): number {
+  if (typeof event.body !== 'string') return 0;
+  // A base64 body decodes to about three quarters of its length.
+  return event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body);
+}
+
+/** Refuses an oversized body before anything parses it. */
+function bodySizeLimit(): middy.MiddlewareObj<HttpEvent> {
+  return {
+    before: (request) => {
+      if (bodyBytes(request.event) <= maxBodyBytes) return;
+      throw new RequestValidationError(
+        [{ location: 'body', field: '', message: `The body is larger than ${maxBodyBytes} bytes` }],
+        413,
+      );
+    },
+  };
 }
 
 /** JSON bodies are parsed only when there is one; an absent body is left for the schema to judge. */
@@ -146,6 +210,7 @@ function problemHandler(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Con
       request.response = {
         statusCode: problem.status,
         headers: {
+          ...securityHeaders,
           'Content-Type': 'application/problem+json',
           'Cache-Control': 'no-store',
           'X-Request-ID': request.context.awsRequestId,
@@ -157,6 +222,18 @@ function problemHandler(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Con
   };
 }
 
+const loopbackHost = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?$/;
+
+/**
+ * The URL the caller used: the Host it sent (API Gateway only routes hosts it serves) and the raw
+ * path. API Gateway always serves HTTPS; only the local stack, on a loopback host, speaks plain HTTP.
+ */
+function requestUrlOf(event: HttpEvent, headers: Record<string, string | undefined>): string {
+  const host = headers.host ?? event.requestContext?.domainName ?? 'localhost';
+  const scheme = headers['x-forwarded-proto'] ?? (loopbackHost.test(host) ? 'http' : 'https');
+  return `${scheme}://${host}${event.rawPath ?? ''}`;
+}
+
 function wantsNoCache(headers: Record<string, string | undefined>): boolean {
   return (headers['cache-control'] ?? '')
     .split(',')
@@ -166,30 +243,38 @@ function wantsNoCache(headers: Record<string, string | undefined>): boolean {
 export function createHandler<Path = undefined, Query = undefined, Body = undefined>(
   contract: RouteContract<Path, Query, Body>,
 ) {
-  return middy<HttpEvent, HttpResult, Error, Context>()
+  const stack = middy<HttpEvent, HttpResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true, ...(contract.sensitive ? { logEvent: false } : {}) }))
     .use(logMetrics(metrics))
     .use(httpHeaderNormalizer())
-    .use(httpEventNormalizer())
-    .use(httpSecurityHeaders())
-    .use(optionalJsonBody())
-    .use(problemHandler())
-    .handler(async (event, context) => {
-      logger.appendKeys({ operation: contract.operation });
-      const parsed = validate(contract as RouteContract<unknown, unknown, unknown>, event);
-      const headers = (event.headers ?? {}) as Record<string, string | undefined>;
-      const result = await contract.run({
-        path: parsed.path as Path,
-        query: parsed.query as Query,
-        body: parsed.body as Body,
-        call: callContextFrom(context),
-        noCache: wantsNoCache(headers),
-        headers,
-        rawPath: event.rawPath ?? '',
-      });
-      return {
-        ...result,
-        headers: { 'Cache-Control': 'no-store', 'X-Request-ID': context.awsRequestId, ...result.headers },
-      };
+    .use(httpEventNormalizer());
+  if (!contract.ignoresBody) stack.use(bodySizeLimit()).use(optionalJsonBody());
+  stack.use(problemHandler());
+  // Last, so its `before` sees the parsed body and its `onError` releases the key before the
+  // problem handler answers.
+  if (contract.idempotency) stack.use(contract.idempotency);
+  return stack.handler(async (event, context) => {
+    logger.appendKeys({ operation: contract.operation });
+    const parsed = validate(contract as RouteContract<unknown, unknown, unknown>, event);
+    const headers = (event.headers ?? {}) as Record<string, string | undefined>;
+    const result = await contract.run({
+      path: parsed.path as Path,
+      query: parsed.query as Query,
+      body: parsed.body as Body,
+      call: callContextFrom(context),
+      noCache: wantsNoCache(headers),
+      headers,
+      rawPath: event.rawPath ?? '',
+      requestUrl: requestUrlOf(event, headers),
     });
+    return {
+      ...result,
+      headers: {
+        ...securityHeaders,
+        'Cache-Control': 'no-store',
+        'X-Request-ID': context.awsRequestId,
+        ...result.headers,
+      },
+    };
+  });
 }

@@ -64,14 +64,25 @@ export class RequestValidationError extends Error implements ProblemSource {
 
   toProblem(): Problem {
     return {
-      type: problemType('invalid-request'),
-      title: this.status === 415 ? 'Unsupported media type' : 'Invalid request',
+      type: problemType(refusalTypes[this.status] ?? 'invalid-request'),
+      title: refusalTitles[this.status] ?? 'Invalid request',
       status: this.status,
       detail: this.message,
       issues: this.issues,
     };
   }
 }
+
+/** Refusals that are not a plain 400 each have their own problem type, so a client can tell them apart. */
+const refusalTypes: Record<number, string> = {
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+};
+
+const refusalTitles: Record<number, string> = {
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+};
 
 /** A resource this API itself could not find (e.g. a connection absent from the user's list). */
 export class ResourceNotFoundError extends Error implements ProblemSource {
@@ -82,5 +93,38 @@ export class ResourceNotFoundError extends Error implements ProblemSource {
 
   toProblem(): Problem {
     return { type: problemType('not-found'), title: 'Not found', status: 404, detail: this.message };
+  }
+}
+
+/** No route of this API has the request's path (the `$default` route's answer). */
+export class RouteNotFoundError extends Error implements ProblemSource {
+  constructor() {
+    super('This API has no route for this path');
+    this.name = 'RouteNotFoundError';
+  }
+
+  toProblem(): Problem {
+    return { type: problemType('route-not-found'), title: 'Not found', status: 404, detail: this.message };
+  }
+}
+
+/** The path is one of this API's, under other methods. */
+export class MethodNotAllowedError extends Error implements ProblemSource {
+  constructor(readonly allowedMethods: string[]) {
+    super(`This path accepts only ${allowedMethods.join(', ')}`);
+    this.name = 'MethodNotAllowedError';
+  }
+
+  toProblem(): Problem {
+    return {
+      type: problemType('method-not-allowed'),
+      title: 'Method not allowed',
+      status: 405,
+      detail: this.message,
+    };
+  }
+
+  problemHeaders() {
+    return { Allow: this.allowedMethods.join(', ') };
   }
 }

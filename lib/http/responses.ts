@@ -8,6 +8,19 @@ export interface HttpResult {
 
 const cacheName = 'open-banking-users';
 
+/**
+ * Headers for a JSON API read by programs, not rendered by browsers: no sniffing, no framing, no
+ * referrer, HTTPS only. Browser-only policies (Permissions-Policy, cross-origin isolation) have
+ * nothing to govern in a JSON answer and are left out.
+ */
+export const securityHeaders = {
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+} as const;
+
 export function jsonResponse(
   statusCode: number,
   body: unknown,
@@ -32,7 +45,7 @@ export function cacheStatusHeader(result: CacheReadResult<unknown>): string {
     case CacheStatus.stale:
       return `${cacheName}; fwd=stale; ttl=${result.ttlSeconds}; detail=stale-if-error`;
     case CacheStatus.bypass:
-      return `${cacheName}; fwd=request${result.stored ? '; stored' : ''}`;
+      return `${cacheName}; fwd=request${result.stored ? `; stored; ttl=${result.ttlSeconds}` : ''}`;
     case CacheStatus.unavailable:
       return `${cacheName}; fwd=miss; detail=cache-unavailable`;
     default:

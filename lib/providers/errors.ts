@@ -1,4 +1,4 @@
-// How a provider failure is shown to our caller (DESIGN "Errors"). The provider's own auth details
+// How a provider failure is shown to our caller (docs/architecture.md, "Errors"). The provider's own auth details
 // are never echoed: a 401/403 on our credentials is our fault, not the caller's, and maps to 502.
 import { type Problem, type ProblemSource, problemType } from '../http/problem';
 

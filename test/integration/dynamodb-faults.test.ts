@@ -1,4 +1,4 @@
-// The cache table failing under the handlers (DESIGN cache rule 7): a fault-injecting DynamoDB
+// The cache table failing under the handlers (docs/cache.md, "Fail open"): a fault-injecting DynamoDB
 // endpoint on loopback (real HTTP in front of this lane's dynalite) stands between the handlers and
 // the table. With the table unreachable, throttling, failing or hanging, reads fall through to the
 // provider and mutations still succeed; a failed invalidation is retried, then reported as an error

@@ -6,6 +6,8 @@ import { dynamoDocumentClient } from '../../lib/cache/dynamodb-client';
 import { enrollmentRegistry } from '../../lib/registry';
 import { countDynamoRequests } from '../support/dynamo-requests';
 import { invoke } from '../support/events';
+import { seedUser as seedMoneyhubUser } from './moneyhub/helpers';
+import { seedUser as seedTinkUser } from './tink/helpers';
 
 const requests = countDynamoRequests(dynamoDocumentClient());
 const newUserId = () => randomBytes(12).toString('hex');
@@ -16,8 +18,8 @@ describe('Route: PUT/DELETE /{provider}/users/{userId}/enrollment', () => {
   it.each(['tink', 'moneyhub'] as const)(
     'enrols a %s user once, however often it is asked, and un-enrols it',
     async (provider) => {
-      // Prepare
-      const userId = newUserId();
+      // Prepare: a user the provider knows (enrolment reads it first)
+      const { userId } = provider === 'tink' ? await seedTinkUser() : await seedMoneyhubUser();
       const path = `/${provider}/users/${userId}/enrollment`;
 
       // Act

@@ -1,6 +1,6 @@
 // The fault matrix: every operation (8 Tink + 7 Moneyhub handlers, invoked with API Gateway events)
 // against every provider fault, injected at the simulator on the route the operation calls — and,
-// in rows of their own, at the token endpoints. Each cell checks DESIGN's status and the
+// in rows of their own, at the token endpoints. Each cell checks the documented status and the
 // problem+json body (provider, providerStatus when the provider answered, Retry-After on 429), that
 // the handler answered before its deadline, that nothing was cached (the next read after the fault
 // is a miss showing current data) and that nothing was lost: a failed mutation leaves the cached
@@ -41,7 +41,7 @@ type Handler = (event: never, context: Context) => Promise<unknown>;
 interface FaultColumn {
   key: string;
   fault: Fault;
-  /** DESIGN's status for the fault. */
+  /** The status docs/architecture.md gives the fault. */
   status: number;
   /** What the problem says the provider answered (absent when it never answered). */
   providerStatus?: number;
@@ -533,7 +533,7 @@ async function underFault(row: Row, column: FaultColumn, subject: Subject): Prom
   }
 }
 
-/** DESIGN's answer to the fault: status, problem+json members, Retry-After, no Cache-Status. */
+/** The documented answer to the fault: status, problem+json members, Retry-After, no Cache-Status. */
 function expectProblem(expect: ExpectStatic, row: Row, column: FaultColumn, faulted: Faulted) {
   const { response, elapsedMs } = faulted;
   expect(elapsedMs, 'answered before the deadline').toBeLessThan(column.remainingMs);

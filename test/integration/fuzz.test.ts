@@ -25,6 +25,7 @@ import {
   type BodyCase,
   bodyCases,
   extraHeaders,
+  type IdKind,
   invalidId,
   invalidQuery,
   isJsonContentType,
@@ -124,14 +125,28 @@ function expectWellFormed(route: RouteSpec, response: HandlerResponse): ProblemB
   return problem;
 }
 
-const isValidationRefusal = (response: HandlerResponse, problem: ProblemBody | undefined) =>
-  problem !== undefined && (problem.type.endsWith('/invalid-request') || response.statusCode === 415);
+const refusalTypes = ['/invalid-request', '/unsupported-media-type', '/payload-too-large'];
+
+const isValidationRefusal = (problem: ProblemBody | undefined) =>
+  problem !== undefined && refusalTypes.some((type) => problem.type.endsWith(type));
+
+/** A body over 64 KiB is refused (413) before anything parses it, whatever it holds. */
+const bodyTooLarge = (body: WireBody) =>
+  body.text !== undefined &&
+  (body.base64 ? Math.floor((body.text.length * 3) / 4) : Buffer.byteLength(body.text)) > 64 * 1024;
+
+/** The status and problem type a refused request gets: size first, then media type, then the rest. */
+function expectedRefusal(body: WireBody): { status: number; type: RegExp } {
+  if (bodyTooLarge(body)) return { status: 413, type: /\/payload-too-large$/ };
+  if (mediaTypeRefused(body)) return { status: 415, type: /\/unsupported-media-type$/ };
+  return { status: 400, type: /\/invalid-request$/ };
+}
 
 /** A body the JSON parser refuses for its media type (a present body with another content type). */
 const mediaTypeRefused = (body: WireBody) =>
   body.text !== undefined && body.text !== '' && !isJsonContentType(body.contentType);
 
-function idsOf(route: RouteSpec, pick: (kind: 'token' | 'connection') => fc.Arbitrary<string>) {
+function idsOf(route: RouteSpec, pick: (kind: IdKind) => fc.Arbitrary<string>) {
   return fc.record(
     Object.fromEntries(Object.entries(route.ids).map(([name, kind]) => [name, pick(kind)])),
   ) as fc.Arbitrary<Record<string, string>>;
@@ -259,8 +274,9 @@ describe('Fuzz: every route, in-process', () => {
           const response = await send(route, input);
 
           const problem = expectWellFormed(route, response);
-          expect(response.statusCode).toBe(mediaTypeRefused(input.body) ? 415 : 400);
-          expect(problem?.type).toMatch(/\/invalid-request$/);
+          const refusal = expectedRefusal(input.body);
+          expect(response.statusCode).toBe(refusal.status);
+          expect(problem?.type).toMatch(refusal.type);
           expect(dynamoRequests.total()).toBe(0);
           expect(await providerCalls()).toBe(callsBefore);
         }),
@@ -278,7 +294,7 @@ describe('Fuzz: every route, in-process', () => {
 
           try {
             const problem = expectWellFormed(route, response);
-            expect(isValidationRefusal(response, problem), response.body).toBe(false);
+            expect(isValidationRefusal(problem), response.body).toBe(false);
             if (!route.provider) expect(await providerCalls()).toBe(callsBefore);
           } finally {
             await route.cleanup?.(response, input.ids);
@@ -298,7 +314,7 @@ describe('Fuzz: every route, in-process', () => {
 
           try {
             const problem = expectWellFormed(route, response);
-            if (isValidationRefusal(response, problem)) expect(await providerCalls()).toBe(callsBefore);
+            if (isValidationRefusal(problem)) expect(await providerCalls()).toBe(callsBefore);
           } finally {
             await route.cleanup?.(response, input.ids);
           }

@@ -1,4 +1,4 @@
-// Secret hygiene (DESIGN "Configuration": secrets and tokens never appear in logs, errors or
+// Secret hygiene (secrets and tokens never appear in logs, errors or
 // DynamoDB). Every secret, key, assertion and token the suite creates is collected — the Tink client
 // secret, the Moneyhub private JWK and its private members, every token, code and client assertion
 // both simulators issued or received during the run, the dev tokens callers send — and then:

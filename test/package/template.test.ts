@@ -1,5 +1,5 @@
 // Packages the service (`sls package`, no AWS credentials) and checks the generated CloudFormation:
-// resource types and properties against AWS's published resource schemas, the routes of DESIGN's
+// resource types and properties against AWS's published resource schemas, the route
 // table, the JWT authorizer and each route's scope, the cache table's TTL, one least-privilege role
 // per function, the runtime, each zip within its size budget (bench/budgets.ts) and what the
 // bundles leave out.
@@ -11,6 +11,7 @@ import { loadAwsServiceSpec } from '@aws-cdk/aws-service-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zippedBudgetKiB } from '../../bench/budgets';
 import { readZippedBundle } from '../../bench/zip';
+import { apiRoutes } from '../../functions/fallback/route-table';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
@@ -20,7 +21,7 @@ const root = path.resolve(__dirname, '../..');
 const packageDir = mkdtempSync(path.join(tmpdir(), 'obu-package-'));
 let template: Template;
 
-/** DESIGN's route table (plus health and enrolment): every one must be deployed, and nothing else. */
+/** The README's route table (plus health, enrolment and the catch-all): every one must be deployed, and nothing else. */
 const expectedRoutes = [
   'GET /health',
   'GET /openapi.json',
@@ -45,6 +46,7 @@ const expectedRoutes = [
   'GET /moneyhub/users/{userId}/syncs',
   'PUT /moneyhub/users/{userId}/enrollment',
   'DELETE /moneyhub/users/{userId}/enrollment',
+  '$default',
 ];
 
 /** Routes without the authorizer: health checks, the OpenAPI document and the reference page. */
@@ -86,28 +88,33 @@ const jwtAudience = 'package-test-audience';
  * What each function may do, read off its code path (lib/cache/dynamodb-store.ts, lib/registry.ts,
  * lib/sweep/*): a cached read is BatchGetItem (generation + entry) then a conditional PutItem fill;
  * an invalidation bumps the generation (UpdateItem); a purge bumps it, then Query + BatchWriteItem
- * delete the entries; enrolment is a registry PutItem, un-enrolment a DeleteItem; the sweep also
- * keeps its cursor (GetItem/PutItem) and leases (PutItem) and walks the registry (Query).
+ * delete the entries; enrolment is a cached read of the user then a registry PutItem, un-enrolment a
+ * DeleteItem; the sweep also keeps its cursor (GetItem/PutItem) and leases (PutItem) and walks the
+ * registry (Query).
  * `secrets`: the providers whose SSM parameters the function reads at cold start.
  */
 const cachedRead = ['BatchGetItem', 'PutItem'];
 const invalidation = ['UpdateItem'];
 const purge = ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'];
+/** Idempotency-Key records (Powertools): a conditional PutItem, GetItem, UpdateItem on success, DeleteItem on failure. */
+const idempotency = ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'];
+const union = (...lists: string[][]) => [...new Set(lists.flat())].sort();
 const functionAccess: Record<string, { dynamodb: string[]; secrets: ('tink' | 'moneyhub')[] }> = {
   health: { dynamodb: ['DescribeTable'], secrets: [] },
   openapiDocument: { dynamodb: [], secrets: [] },
   apiReference: { dynamodb: [], secrets: [] },
-  enrollUser: { dynamodb: ['PutItem'], secrets: [] },
+  fallback: { dynamodb: [], secrets: [] },
+  enrollUser: { dynamodb: union(cachedRead, idempotency), secrets: ['tink', 'moneyhub'] },
   unenrollUser: { dynamodb: ['DeleteItem'], secrets: [] },
-  tinkCreateUser: { dynamodb: ['PutItem'], secrets: ['tink'] },
+  tinkCreateUser: { dynamodb: idempotency, secrets: ['tink'] },
   tinkCreateAuthorization: { dynamodb: [], secrets: ['tink'] },
   tinkGetUserAccessToken: { dynamodb: [], secrets: ['tink'] },
   tinkListCredentials: { dynamodb: cachedRead, secrets: ['tink'] },
   tinkGetCredential: { dynamodb: cachedRead, secrets: ['tink'] },
   tinkDeleteCredential: { dynamodb: invalidation, secrets: ['tink'] },
-  tinkRefreshCredential: { dynamodb: invalidation, secrets: ['tink'] },
+  tinkRefreshCredential: { dynamodb: union(invalidation, idempotency), secrets: ['tink'] },
   tinkDeleteUser: { dynamodb: purge, secrets: ['tink'] },
-  moneyhubRegisterUser: { dynamodb: ['PutItem'], secrets: ['moneyhub'] },
+  moneyhubRegisterUser: { dynamodb: idempotency, secrets: ['moneyhub'] },
   moneyhubGetUser: { dynamodb: cachedRead, secrets: ['moneyhub'] },
   moneyhubListConnections: { dynamodb: cachedRead, secrets: ['moneyhub'] },
   moneyhubGetConnection: { dynamodb: cachedRead, secrets: ['moneyhub'] },
@@ -135,6 +142,8 @@ beforeAll(() => {
         SLS_TELEMETRY_DISABLED: '1',
         JWT_ISSUER: jwtIssuer,
         JWT_AUDIENCE: jwtAudience,
+        TINK_CLIENT_ID: 'package-test-tink-client',
+        MONEYHUB_CLIENT_ID: 'package-test-moneyhub-client',
       },
       timeout: 240_000,
     },
@@ -192,15 +201,18 @@ describe('Packaged CloudFormation template', () => {
     expect(problems).toEqual([]);
   });
 
-  it("deploys exactly DESIGN's routes", () => {
+  it('deploys exactly the documented routes', () => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties?.RouteKey);
     expect([...routes].sort()).toEqual([...expectedRoutes].sort());
   });
 
-  it('puts every route but the public ones behind the JWT authorizer with exactly its scope class', () => {
-    expect(Object.keys(routeScopes).sort()).toEqual(
-      expectedRoutes.filter((route) => !publicRoutes.includes(route)).sort(),
-    );
+  it("keeps the catch-all's route table equal to the deployed routes", () => {
+    expect([...apiRoutes, '$default'].sort()).toEqual([...expectedRoutes].sort());
+  });
+
+  it('puts every route but the public ones and $default behind the JWT authorizer with exactly its scope class', () => {
+    const open = [...publicRoutes, '$default'];
+    expect(Object.keys(routeScopes).sort()).toEqual(expectedRoutes.filter((r) => !open.includes(r)).sort());
     const [authorizerId] = resourcesOfType('AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
     const routes = Object.fromEntries(
       resourcesOfType('AWS::ApiGatewayV2::Route').map(([, route]) => [
@@ -209,7 +221,7 @@ describe('Packaged CloudFormation template', () => {
       ]),
     );
 
-    for (const routeKey of publicRoutes) {
+    for (const routeKey of open) {
       expect(routes[routeKey]?.AuthorizationType ?? 'NONE', routeKey).toBe('NONE');
       expect(routes[routeKey]?.AuthorizerId, routeKey).toBeUndefined();
     }
@@ -414,5 +426,28 @@ describe('Packaged CloudFormation template', () => {
         SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
       }),
     );
+  });
+});
+
+describe('Packaging a stage with placeholder settings', () => {
+  it('fails before building anything, naming every setting still at its placeholder', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1' };
+    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE', 'TINK_CLIENT_ID', 'MONEYHUB_CLIENT_ID'])
+      delete env[name];
+    const outDir = mkdtempSync(path.join(tmpdir(), 'obu-package-refused-'));
+
+    const result = spawnSync(
+      path.join(root, 'node_modules', '.bin', 'sls'),
+      ['package', '--stage', 'staging', '--package', outDir],
+      { cwd: root, encoding: 'utf8', env, timeout: 120_000 },
+    );
+
+    const output = `${result.stdout}\n${result.stderr}`;
+    rmSync(outDir, { recursive: true, force: true });
+    expect(result.status).not.toBe(0);
+    expect(output).toContain('Stage "staging" still has placeholder settings');
+    for (const setting of ['JWT_ISSUER', 'JWT_AUDIENCE', 'TINK_CLIENT_ID', 'MONEYHUB_CLIENT_ID']) {
+      expect(output).toContain(setting);
+    }
   });
 });

@@ -9,6 +9,8 @@ export interface EventInput {
   routeKey?: string;
   pathParameters?: Record<string, string>;
   query?: Record<string, string>;
+  /** The query as sent, when it differs from `query` (a repeated parameter API Gateway joined). */
+  rawQueryString?: string;
   headers?: Record<string, string>;
   body?: unknown;
 }
@@ -30,7 +32,7 @@ export function httpEvent(input: EventInput = {}): APIGatewayProxyEventV2 {
     version: '2.0',
     routeKey: input.routeKey ?? `${method} ${path}`,
     rawPath: path,
-    rawQueryString: new URLSearchParams(input.query ?? {}).toString(),
+    rawQueryString: input.rawQueryString ?? new URLSearchParams(input.query ?? {}).toString(),
     headers,
     queryStringParameters: input.query,
     pathParameters: input.pathParameters,

@@ -1,5 +1,5 @@
 // The one Moneyhub client of the process: the user, connection and sync calls of
-// contracts/moneyhub.md on the identity service, and the sync trigger on the data API, over the
+// docs/providers.md on the identity service, and the sync trigger on the data API, over the
 // shared transport. Client-level tokens (client_credentials, no `sub`) are kept per scope set,
 // user-scoped ones (`sub=<userId>`, for the data API) per user. Moneyhub accepts either scope family
 // (`user:*` or `connection:*`) on the connection and sync routes: the configured family is asked
@@ -65,7 +65,7 @@ export function parseMoneyhubErrorBody(text: string): ProviderErrorBody {
   });
 }
 
-/** Which scope sets a call may use, in order of preference (contracts/moneyhub.md "Scopes per route"). */
+/** Which scope sets a call may use, in order of preference (docs/providers.md, Moneyhub "Scopes"). */
 type ScopeGroup = 'register' | 'getUser' | 'deleteUser' | 'readConnections' | 'deleteConnection';
 
 function scopeGroups(primaryFamily: 'connection' | 'user'): Record<ScopeGroup, string[]> {

@@ -1,4 +1,4 @@
-// What the Moneyhub handlers call: each operation of DESIGN's route table with its cache rule. Reads
+// What the Moneyhub handlers call: each operation of the route table (README) with its cache rule. Reads
 // go through the response cache (per user scope, stale entries on provider failure); a connection is
 // served from the cached connection list, since Moneyhub has no route for one; mutations invalidate
 // (or, for a deleted user, purge) the user after the provider succeeded, awaited before the 2xx.

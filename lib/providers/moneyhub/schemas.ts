@@ -1,4 +1,4 @@
-// Moneyhub's responses as contracts/moneyhub.md describes them. Loose objects: a field Moneyhub adds
+// Moneyhub's responses as docs/providers.md describes them. Loose objects: a field Moneyhub adds
 // tomorrow is kept and passed through; only what this service relies on is required (Moneyhub's own
 // client's types have drifted from its responses, so the rest is typed but optional and nullable).
 import * as z from 'zod';

@@ -1,4 +1,4 @@
-// The one Tink client of the process: the eight calls of contracts/tink.md over the shared transport,
+// The one Tink client of the process: the eight calls of docs/providers.md over the shared transport,
 // with Tink's tokens. Client tokens are kept per scope set; each user has ONE user token carrying
 // TINK_USER_SCOPES (authorization grant + code exchange, the server-side recipe); a `user:delete`
 // token is minted only for a deletion and never kept. Tink refusing a request this service makes for

@@ -1,4 +1,4 @@
-// What the Tink handlers call: each operation of DESIGN's route table with its cache rule. Reads go
+// What the Tink handlers call: each operation of the route table (README) with its cache rule. Reads go
 // through the response cache (per user scope, shorter freshness while a refresh is under way, stale
 // entries on provider failure); mutations invalidate the user after the provider succeeded, and
 // the invalidation is awaited before the caller hears 2xx. The client below knows no cache.

@@ -1,4 +1,4 @@
-// Tink's responses as contracts/tink.md describes them. Loose objects: a field Tink adds tomorrow is
+// Tink's responses as docs/providers.md describes them. Loose objects: a field Tink adds tomorrow is
 // kept and passed through, never a failure; a field we rely on that is missing or mistyped is.
 import * as z from 'zod';
 

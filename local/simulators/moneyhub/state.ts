@@ -1,5 +1,5 @@
 // The Moneyhub simulator's in-memory world: registered API clients, issued tokens, users with their
-// connections and syncs, and the knobs tests turn. Shapes follow contracts/moneyhub.md; no HTTP here.
+// connections and syncs, and the knobs tests turn. Shapes follow docs/providers.md; no HTTP here.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
 

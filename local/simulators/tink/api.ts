@@ -1,4 +1,4 @@
-// Tink's HTTP API as contracts/tink.md describes it: OAuth token and authorization-grant endpoints,
+// Tink's HTTP API as docs/providers.md describes it: OAuth token and authorization-grant endpoints,
 // user create/delete, and the credentials endpoints. Handlers translate HTTP to TinkState calls.
 import type { Route, SimRequest } from '../harness';
 import { SimHttpError } from '../harness';

@@ -1,5 +1,5 @@
 // The Tink simulator: a stateful, in-memory stand-in for api.tink.com on loopback, faithful to
-// contracts/tink.md and controllable through /__control (see control.ts and the shared harness).
+// docs/providers.md and controllable through /__control (see control.ts and the shared harness).
 import { startSimulator } from '../harness';
 import { tinkApiRoutes } from './api';
 import type { TinkSeed } from './control';

@@ -1,5 +1,5 @@
 // What the fuzz suite sends: arbitraries for path ids, query strings and bodies as API Gateway hands
-// them to a function, each paired with the rule (restated from DESIGN.md, not imported from the code
+// them to a function, each paired with the rule (restated from the README and docs/, not imported from the code
 // under test) that says whether the input is acceptable. Invalid input is built by construction (a
 // valid value with one known defect) or classified by that rule, so the oracle never asks the
 // schemas it is testing.
@@ -7,7 +7,8 @@ import fc from 'fast-check';
 
 // ---------------------------------------------------------------------------------------------- ids
 
-export type IdKind = 'token' | 'connection';
+/** `token`: any safe id (Tink credential ids); user ids have each provider's hex shape. */
+export type IdKind = 'token' | 'connection' | 'tinkUser' | 'moneyhubUser';
 
 /** API Gateway may hand a path parameter over still percent-encoded: it is decoded once. */
 function decodedOnce(raw: string): string {
@@ -21,12 +22,21 @@ function decodedOnce(raw: string): string {
 
 const token = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const connection = /^[A-Za-z0-9][A-Za-z0-9_-]*:[A-Za-z0-9][A-Za-z0-9_-]*$/;
+const idRules: Record<IdKind, RegExp> = {
+  token,
+  connection,
+  tinkUser: /^[0-9a-f]{32}$/,
+  moneyhubUser: /^[0-9a-f]{24}$/,
+};
 
-/** The rule for ids in paths: a safe charset (a connection id keeps one `:`), 1–128 characters. */
+/**
+ * The rule for ids in paths: a safe charset (a connection id keeps one `:`), 1–128 characters; a
+ * Tink user id is 32 and a Moneyhub user id 24 lower-case hex characters.
+ */
 export function isValidId(kind: IdKind, raw: string): boolean {
   const id = decodedOnce(raw);
   if (id.length < 1 || id.length > 128) return false;
-  return (kind === 'connection' ? connection : token).test(id);
+  return idRules[kind].test(id);
 }
 
 const safeToken = (maxLength: number) =>
@@ -46,12 +56,16 @@ export function validId(kind: IdKind): fc.Arbitrary<string> {
       ? fc
           .tuple(safeToken(40), safeToken(80), fc.boolean())
           .map(([bank, id, encoded]) => `${bank}${encoded ? '%3A' : ':'}${id}`)
-      : fc.oneof(
-          safeToken(128),
-          fc.stringMatching(/^[0-9a-f]{32}$/),
-          fc.stringMatching(/^[0-9a-f]{24}$/),
-          fc.constant('a'.repeat(128)),
-        );
+      : kind === 'tinkUser'
+        ? fc.stringMatching(/^[0-9a-f]{32}$/)
+        : kind === 'moneyhubUser'
+          ? fc.stringMatching(/^[0-9a-f]{24}$/)
+          : fc.oneof(
+              safeToken(128),
+              fc.stringMatching(/^[0-9a-f]{32}$/),
+              fc.stringMatching(/^[0-9a-f]{24}$/),
+              fc.constant('a'.repeat(128)),
+            );
   return fc
     .oneof(
       { weight: 4, arbitrary: one },
@@ -211,9 +225,16 @@ export function invalidId(kind: IdKind): fc.Arbitrary<string> {
   const tooLong = fc
     .integer({ min: 129, max: 20_000 })
     .chain((length) => fc.constantFrom('a', 'f', '0', 'a:b').map((unit) => unit.repeat(length)));
+  // Hex of the other provider's length, of a near length, or in upper case.
+  const wrongHex = fc
+    .tuple(fc.integer({ min: 1, max: 40 }), fc.boolean())
+    .chain(([length, upper]) =>
+      fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`)).map((hex) => (upper ? hex.toUpperCase() : hex)),
+    );
   return fc
     .oneof(
       fc.constantFrom(...nastyIds),
+      wrongHex,
       withBadCharacter,
       colonMisplaced,
       percentGarbage,

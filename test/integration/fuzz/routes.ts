@@ -1,5 +1,5 @@
 // Every HTTP route of the service as the fuzz suite sees it: the function, the path template with its
-// id kinds, what query and body it takes (restated from DESIGN.md's route table), which provider a
+// id kinds, what query and body it takes (restated from the README's route table), which provider a
 // valid request reaches, and how to undo what a successful request created.
 import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
@@ -36,16 +36,17 @@ export interface RouteSpec {
   ids: Record<string, IdKind>;
   query: QueryRule;
   body?: BodySpec;
-  /** The provider a valid request reaches (none for the enrolment routes and health). */
+  /** The provider a valid request reaches (none for un-enrolment and health). */
   provider?: 'tink' | 'moneyhub';
   /** Undoes what a 2xx created (a user, an enrolment), so the fuzz leaves no registry behind. */
   cleanup?: (response: { statusCode: number; body: string }, ids: Record<string, string>) => Promise<void>;
 }
 
-const tinkUser = { userId: 'token' } as const;
-const tinkCredential = { userId: 'token', credentialId: 'token' } as const;
-const moneyhubUser = { userId: 'token' } as const;
-const moneyhubConnection = { userId: 'token', connectionId: 'connection' } as const;
+const tinkUser = { userId: 'tinkUser' } as const;
+const tinkCredential = { userId: 'tinkUser', credentialId: 'token' } as const;
+const moneyhubUser = { userId: 'moneyhubUser' } as const;
+const moneyhubConnection = { userId: 'moneyhubUser', connectionId: 'connection' } as const;
+const userOf = { tink: tinkUser, moneyhub: moneyhubUser } as const;
 
 const uri = {
   required: false,
@@ -378,8 +379,10 @@ export const routes: RouteSpec[] = [
       method: 'PUT',
       template: `/${provider}/users/{userId}/enrollment`,
       handler: enrollUser,
-      ids: { userId: 'token' },
+      ids: userOf[provider],
       query: 'none',
+      // Enrolment reads the user first: an unknown user is the provider's 404.
+      provider,
       cleanup: async (response, ids) => {
         if (response.statusCode !== 200) return;
         const userId = ids.userId as string;
@@ -391,7 +394,7 @@ export const routes: RouteSpec[] = [
       method: 'DELETE',
       template: `/${provider}/users/{userId}/enrollment`,
       handler: unenrollUser,
-      ids: { userId: 'token' },
+      ids: userOf[provider],
       query: 'none',
     },
   ]),

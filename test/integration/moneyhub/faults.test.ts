@@ -1,4 +1,4 @@
-// Provider failures injected at the Moneyhub simulator, each answered with DESIGN's status as
+// Provider failures injected at the Moneyhub simulator, each answered with its status (docs/architecture.md) as
 // problem+json and nothing cached; stale entries served inside their window when the failure is
 // the provider's (5xx, network, timeout, 429), never for a 4xx.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';

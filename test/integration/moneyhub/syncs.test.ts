@@ -57,7 +57,11 @@ describe('Route: GET /moneyhub/users/{userId}/syncs', () => {
       accounts: expect.any(Array),
     });
     expect(page.meta).toEqual({ limit: 3, offset: 2, total: 7 });
-    expect(page.links?.next).toContain('offset=5');
+    expect(page.links).toEqual({
+      self: `http://127.0.0.1/moneyhub/users/${seeded.userId}/syncs?limit=3&offset=2`,
+      next: `http://127.0.0.1/moneyhub/users/${seeded.userId}/syncs?limit=3&offset=5`,
+      prev: `http://127.0.0.1/moneyhub/users/${seeded.userId}/syncs?limit=3&offset=0`,
+    });
     expect(miss.headers['Cache-Status']).toBe('open-banking-users; fwd=miss; stored; ttl=30');
     expect(missCalls).toEqual({ [route.syncs]: 1, total: 1 });
     expect(missDynamo).toEqual({ BatchGetItem: 1, PutItem: 1 });
@@ -65,6 +69,35 @@ describe('Route: GET /moneyhub/users/{userId}/syncs', () => {
     expect(hit.headers['Cache-Status']).toMatch(/^open-banking-users; hit; ttl=\d+$/);
     expect(await providerCalls()).toEqual({ total: 0 });
     expect(dynamoRequests.byOperation()).toEqual({ BatchGetItem: 1 });
+  });
+
+  it('links self, next and prev to this API, so following next to the end never calls Moneyhub directly', async () => {
+    // Prepare
+    const seeded = await seedUser({ connections: [{}], syncs: 7 });
+    const simulatorHost = new URL(process.env.MONEYHUB_SIMULATOR_URL as string).host;
+    await startCounting();
+
+    // Act: follow `next` from the first page, through this API's handler, until there is none
+    const seen: string[] = [];
+    const followed: string[] = [];
+    let query: Record<string, string> = { limit: '3' };
+    for (let pageNumber = 0; pageNumber < 10; pageNumber++) {
+      const response = await api.listSyncs(seeded.userId, query);
+      expect(response.statusCode).toBe(200);
+      const page = response.json<SyncPage>();
+      seen.push(...page.data.map((sync) => sync.id));
+      for (const link of Object.values(page.links ?? {})) expect(link).not.toContain(simulatorHost);
+      if (!page.links?.next) break;
+      followed.push(page.links.next);
+      const next = new URL(page.links.next);
+      expect(`${next.origin}${next.pathname}`).toBe(`http://127.0.0.1/moneyhub/users/${seeded.userId}/syncs`);
+      query = Object.fromEntries(next.searchParams);
+    }
+
+    // Assess: every sync once, in order; each page one provider call, made by this API
+    expect(seen).toEqual(seeded.syncIds);
+    expect(followed).toHaveLength(2);
+    expect(await providerCalls()).toEqual({ [route.syncs]: 3, total: 3 });
   });
 
   it("leaves an absent limit and offset to Moneyhub's default page", async () => {

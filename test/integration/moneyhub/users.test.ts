@@ -151,7 +151,7 @@ describe('Route: GET /moneyhub/users/{userId}', () => {
     const after = await api.getUser(seeded.userId);
 
     // Assess
-    expect(bypass.headers['Cache-Status']).toBe('open-banking-users; fwd=request; stored');
+    expect(bypass.headers['Cache-Status']).toMatch(/^open-banking-users; fwd=request; stored; ttl=\d+$/);
     expect(after.headers['Cache-Status']).toMatch(/; hit;/);
     expect(await providerCalls()).toEqual({ [route.getUser]: 1, total: 1 });
   });

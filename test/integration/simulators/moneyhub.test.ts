@@ -1,7 +1,7 @@
 // The Moneyhub simulator over real loopback HTTP: OIDC discovery, private_key_jwt verified against
 // keys generated here at run time, scope families, the users/connections/syncs routes, the data-API
 // sync trigger, seeding and the harness controls. The simulator must be faithful to
-// contracts/moneyhub.md, since every Moneyhub client test trusts it.
+// docs/providers.md, since every Moneyhub client test trusts it.
 import { randomUUID } from 'node:crypto';
 import { type CryptoKey, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

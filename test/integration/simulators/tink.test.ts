@@ -1,4 +1,4 @@
-// The Tink simulator over real HTTP on loopback: the contract (contracts/tink.md) as a client sees
+// The Tink simulator over real HTTP on loopback: the contract (docs/providers.md) as a client sees
 // it, plus the control API other suites rely on (seeding, counts, faults, refresh counts).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,4 +1,4 @@
-// Tink failing in every way the simulator can fail: each fault maps to DESIGN's status as
+// Tink failing in every way the simulator can fail: each fault maps to its status (docs/architecture.md) as
 // problem+json, nothing is cached, retries happen only where they are safe, and a stale entry stands
 // in for a failing Tink inside its stale window (and not after it).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
