@@ -33,8 +33,9 @@ function declaredRoutes(): HttpApiEvent[] {
     );
     for (const definition of Object.values(parse(text) as Record<string, { events?: unknown[] }>)) {
       for (const event of definition.events ?? []) {
-        const httpApi = (event as { httpApi?: HttpApiEvent }).httpApi;
-        if (httpApi) events.push(httpApi);
+        const httpApi = (event as { httpApi?: HttpApiEvent | '*' }).httpApi;
+        // `httpApi: "*"` is the catch-all ($default): the document describes it as each route's 404/405.
+        if (httpApi && httpApi !== '*') events.push(httpApi);
       }
     }
   }
