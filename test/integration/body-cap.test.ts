@@ -40,10 +40,11 @@ async function answerWithBodyOf(bytes: number) {
 
 let logs: CapturedLogs | undefined;
 const configuredLevel = logger.getLevelName();
-afterEach(() => {
+afterEach(async () => {
   logs?.restore();
   logs = undefined;
   logger.setLogLevel(configuredLevel);
+  await control.reset(); // no fault left for the next file, even after a failure
 });
 
 describe('Provider bodies over the byte cap', () => {

@@ -29,9 +29,10 @@ afterAll(() => {
 });
 
 let logs: CapturedLogs | undefined;
-afterEach(() => {
+afterEach(async () => {
   logs?.restore();
   logs = undefined;
+  await control.reset();
 });
 
 describe('Provider free text', () => {
@@ -42,11 +43,11 @@ describe('Provider free text', () => {
     const clientSecret = randomBytes(16).toString('hex');
     const code = randomBytes(12).toString('hex');
     const message = `market must be ISO 3166-1; got access_token=${accessToken}&client_secret=${clientSecret} code=${code} with ${bareJwt} ${'x'.repeat(1000)}`;
-    await control.injectFault(route.createUser, {
-      kind: 'status',
-      status: 400,
-      body: { errorMessage: message, errorCode: 'request.invalid' },
-    });
+    await control.injectFault(
+      route.createUser,
+      { kind: 'status', status: 400, body: { errorMessage: message, errorCode: 'request.invalid' } },
+      1,
+    );
     logs = captureLogs();
 
     // Act
