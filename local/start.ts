@@ -22,7 +22,7 @@ import {
 } from './simulators/tink';
 import { startLocalStack } from './stack';
 
-const usage = `Usage: npm start [-- --log-format pretty|json] [-- --metrics]
+const usage = `Usage: npm start -- [--log-format pretty|json] [--metrics]
   --log-format json   print the handlers' log records as the raw JSON lines they are
   --metrics           also print the metrics (EMF) the handlers write
 Ports (environment): ${Object.entries(defaultPorts)
