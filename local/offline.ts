@@ -79,7 +79,8 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
     }
   };
 
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  // Bundling every function can take minutes on a busy machine; a taken port fails before this.
+  const deadline = Date.now() + (options.timeoutMs ?? 240_000);
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`serverless-offline exited (${child.exitCode ?? child.signalCode}):\n${output}`);
