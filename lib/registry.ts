@@ -91,17 +91,22 @@ export class EnrollmentRegistry {
     return { shards, widestShards: Number(result.Item.widestShards ?? shards) };
   }
 
-  /** One consistent read per instance: the stored count must be this instance's count. */
-  private checkLayout(options: RegistryCallOptions): Promise<void> {
-    this.layoutChecked ??= this.readOrWriteLayout(options).catch((error: unknown) => {
+  /**
+   * One consistent read per instance: the stored count must be this instance's count. Only callers
+   * whose role may write (enrolment, the sweep) record the count of a registry that has none yet;
+   * un-enrolment only reads it, so its functions need GetItem and no PutItem.
+   */
+  private checkLayout(options: RegistryCallOptions, mayRecord: boolean): Promise<void> {
+    this.layoutChecked ??= this.readOrRecordLayout(options, mayRecord).catch((error: unknown) => {
       this.layoutChecked = undefined;
       throw error;
     });
     return this.layoutChecked;
   }
 
-  private async readOrWriteLayout(options: RegistryCallOptions): Promise<void> {
+  private async readOrRecordLayout(options: RegistryCallOptions, mayRecord: boolean): Promise<void> {
     let stored = (await this.storedLayout(options))?.shards;
+    if (stored === undefined && !mayRecord) return;
     if (stored === undefined) {
       try {
         await this.client.send(
@@ -167,7 +172,7 @@ export class EnrollmentRegistry {
   }
 
   async enroll(provider: ProviderName, userId: string, options: RegistryCallOptions = {}): Promise<void> {
-    await this.checkLayout(options);
+    await this.checkLayout(options, true);
     await this.client
       .send(
         new PutCommand({
@@ -189,7 +194,7 @@ export class EnrollmentRegistry {
   }
 
   async unenroll(provider: ProviderName, userId: string, options: RegistryCallOptions = {}): Promise<void> {
-    await this.checkLayout(options);
+    await this.checkLayout(options, false);
     await this.client.send(
       new DeleteCommand({ TableName: this.tableName, Key: this.key(provider, userId) }),
       {
@@ -199,7 +204,7 @@ export class EnrollmentRegistry {
   }
 
   async isEnrolled(provider: ProviderName, userId: string): Promise<boolean> {
-    await this.checkLayout({});
+    await this.checkLayout({}, false);
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: this.key(provider, userId), ConsistentRead: true }),
     );
@@ -207,7 +212,7 @@ export class EnrollmentRegistry {
   }
 
   async listShard(shard: number, options: { after?: string; limit?: number } = {}): Promise<EnrollmentPage> {
-    await this.checkLayout({});
+    await this.checkLayout({}, true);
     return this.queryShard(shard, options);
   }
 

@@ -52,6 +52,24 @@ const users = Array.from({ length: 40 }, (_, index) => ({
 const keys = users.map(({ provider, userId }) => `${provider}#${userId}`).sort();
 
 describe('Class: EnrollmentRegistry', () => {
+  describe('Method: unenroll', () => {
+    it('only reads the layout, so functions that un-enrol need no PutItem', async () => {
+      // Prepare: a registry never written
+      const tableName = 'registry-unwritten';
+      await createCacheTable(process.env.DYNAMODB_ENDPOINT as string, tableName);
+      const registry = registryWith(tableName, 8);
+
+      // Act
+      await registry.unenroll('tink', 'never-enrolled');
+      const afterUnenroll = await registry.storedLayout();
+      await registryWith(tableName, 8).enroll('tink', 'someone');
+
+      // Assess
+      expect(afterUnenroll).toBeUndefined();
+      expect(await registry.storedLayout()).toEqual({ shards: 8, widestShards: 8 });
+    });
+  });
+
   describe.each([
     { from: 16, to: 8 },
     { from: 8, to: 16 },
