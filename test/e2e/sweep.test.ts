@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createDynamoDocumentClient } from '../../lib/cache/dynamodb-client';
 import { EnrollmentRegistry } from '../../lib/registry';
 import type { SweepSummary } from '../../lib/sweep';
@@ -52,14 +52,23 @@ const scheduledEvent = () => ({
 
 const root = path.resolve(__dirname, '../..');
 
+/** The demo data as `npm start` seeds it now (other files read the demo users as the README shows them). */
+async function seedDemoAfresh() {
+  await tink.reset();
+  await moneyhub.reset();
+  await tink.seed(buildTinkDemoSeed());
+  await moneyhub.seed(buildMoneyhubDemoSeed());
+}
+
 describe('Script: npm run sweep', () => {
+  // Its sweep refreshed and synced demo items (a sync adds one to a demo user's syncs): put them back.
+  // The leases it took keep later sweeps in this lane off them.
+  afterAll(seedDemoAfresh);
+
   it('on a fresh stack, refreshes and syncs exactly the demo items that are due, and prints the summary', async () => {
     // Prepare: the demo data as `npm start` seeds it now (earlier files may have refreshed demo
     // items); the demo users were enrolled when the lane's stack started. This is the lane's first sweep.
-    await tink.reset();
-    await moneyhub.reset();
-    await tink.seed(buildTinkDemoSeed());
-    await moneyhub.seed(buildMoneyhubDemoSeed());
+    await seedDemoAfresh();
     const { connections } = await moneyhub.user(moneyhubDemoUsers.alice);
 
     // Act: the command as a developer runs it (tsx local/sweep.ts, the lane's Lambda endpoint)
