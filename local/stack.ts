@@ -3,6 +3,8 @@
 // (without offline) and the e2e lane. Client secrets and keys are generated here at start and live
 // only in memory and in the environment of the processes started here.
 import { randomBytes } from 'node:crypto';
+import { createDynamoDocumentClient } from '../lib/cache/dynamodb-client';
+import { EnrollmentRegistry } from '../lib/registry';
 import { createCacheTable, type LocalDynamoDb, startDynalite } from './dynamodb';
 import { type RunningOffline, startOffline } from './offline';
 import {
@@ -11,12 +13,13 @@ import {
   demoClientId as moneyhubDemoClientId,
   startMoneyhubSimulator,
 } from './simulators/moneyhub';
-import { generateClientKey } from './simulators/moneyhub/demo-data';
+import { generateClientKey, demoUserIds as moneyhubDemoUserIds } from './simulators/moneyhub/demo-data';
 import {
   buildDemoSeed as buildTinkDemoSeed,
   startTinkSimulator,
   type TinkSimulator,
   demoClient as tinkDemoClient,
+  demoUserIds as tinkDemoUserIds,
 } from './simulators/tink';
 
 export interface LocalStackOptions {
@@ -24,10 +27,10 @@ export interface LocalStackOptions {
   tinkPort?: number;
   moneyhubPort?: number;
   tableName?: string;
-  /** Seed the simulators with the demo users the README lists. */
+  /** Seed the simulators with the demo users the README lists, and enrol them for the sweep. */
   seedDemo?: boolean;
-  /** `timeoutMs`: how long to wait for offline to serve (default 120 s; a loaded machine needs more). */
-  offline?: { httpPort: number; lambdaPort: number; echo?: boolean; timeoutMs?: number };
+  /** `timeoutMs`: how long to wait for offline to serve (a loaded machine needs more than the default). */
+  offline?: { httpPort: number; lambdaPort: number; echo?: (line: string) => void; timeoutMs?: number };
   /** Extra environment for the handlers (e.g. shorter TTLs in tests). */
   env?: Record<string, string>;
 }
@@ -45,6 +48,8 @@ export interface LocalStack {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const tableName = options.tableName ?? 'open-banking-users-local-cache';
+  // Demo dates are relative to this moment, so the demo data never ages.
+  const startedAtMs = Date.now();
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const close of stops.reverse()) await close().catch(() => undefined);
@@ -58,7 +63,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tink = await startTinkSimulator({
       port: options.tinkPort ?? 0,
       clients: [{ clientId: tinkDemoClient.clientId, clientSecret: tinkSecret }],
-      seed: options.seedDemo ? buildTinkDemoSeed() : undefined,
+      seed: options.seedDemo ? buildTinkDemoSeed(startedAtMs) : undefined,
     });
     stops.push(() => tink.close());
 
@@ -73,7 +78,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           signingAlg: moneyhubKey.alg,
         },
       ],
-      seed: options.seedDemo ? buildMoneyhubDemoSeed() : undefined,
+      seed: options.seedDemo ? buildMoneyhubDemoSeed(startedAtMs) : undefined,
     });
     stops.push(() => moneyhub.close());
 
@@ -95,6 +100,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.env,
     };
 
+    if (options.seedDemo) await enrollDemoUsers(dynamo.endpoint, tableName, env);
+
     let offline: RunningOffline | undefined;
     if (options.offline) {
       offline = await startOffline({ ...options.offline, env });
@@ -106,4 +113,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stop();
     throw error;
   }
+}
+
+/** Enrols the demo users as the API enrols the users it creates, so the first sweep has work. */
+async function enrollDemoUsers(endpoint: string, tableName: string, env: Record<string, string>) {
+  const client = createDynamoDocumentClient({ endpoint, region: env.AWS_REGION ?? 'eu-west-1' });
+  // The handlers' count: REGISTRY_SHARDS if the stack sets it, else the functions' default.
+  const registry = new EnrollmentRegistry(client, tableName, Number(env.REGISTRY_SHARDS ?? 16));
+  for (const userId of Object.values(tinkDemoUserIds)) await registry.enroll('tink', userId);
+  for (const userId of Object.values(moneyhubDemoUserIds)) await registry.enroll('moneyhub', userId);
+  client.destroy();
 }

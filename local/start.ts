@@ -2,7 +2,14 @@
 // simulators seeded with demo users, and serverless-offline serving every route on
 // http://127.0.0.1:3000. Ctrl-C stops everything it started. Every route but /health sits behind the
 // JWT authorizer: the banner prints a local dev token (local/dev-token.ts) and curls that send it.
+// Every fixed port is checked before anything starts; a taken one stops start-up with its variable.
+// The handlers' logs are shown readably (`--log-format json` for the raw lines, `--metrics` to see
+// the metrics blobs too).
+import { parseArgs } from 'node:util';
 import { allScopes, localAudience, localIssuer, mintDevToken } from './dev-token';
+import { defaultPorts, type PortVariable, portOf } from './endpoints';
+import { formatOfflineLine, LogFormat } from './log-format';
+import { assertPortsFree, PortInUseError } from './ports';
 import {
   demoConnectionIds,
   demoDataDescription as moneyhubDemo,
@@ -15,17 +22,58 @@ import {
 } from './simulators/tink';
 import { startLocalStack } from './stack';
 
-const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const usage = `Usage: npm start -- [--log-format pretty|json] [--metrics]
+  --log-format json   print the handlers' log records as the raw JSON lines they are
+  --metrics           also print the metrics (EMF) the handlers write
+Ports (environment): ${Object.entries(defaultPorts)
+  .map(([variable, port]) => `${variable} ${port}`)
+  .join(', ')}`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      'log-format': { type: 'string', default: LogFormat.pretty },
+      metrics: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const format = values['log-format'];
+  if (format !== LogFormat.pretty && format !== LogFormat.json)
+    throw new Error(`--log-format must be pretty or json, not ${format}\n${usage}`);
+  return { format, showMetrics: values.metrics, help: values.help };
+}
 
 async function main() {
-  const httpPort = port('HTTP_PORT', 3000);
+  const logs = options();
+  if (logs.help) {
+    console.log(usage);
+    return;
+  }
+  const ports = Object.fromEntries(
+    Object.keys(defaultPorts).map((variable) => [variable, portOf(variable as PortVariable)]),
+  ) as Record<PortVariable, number>;
+  await assertPortsFree(ports);
+  const httpPort = ports.HTTP_PORT;
   console.log('Starting the local stack (dynalite, Tink and Moneyhub simulators, serverless-offline)…');
   const stack = await startLocalStack({
-    dynamoPort: port('DYNAMODB_PORT', 8000),
-    tinkPort: port('TINK_PORT', 4010),
-    moneyhubPort: port('MONEYHUB_PORT', 4020),
+    dynamoPort: ports.DYNAMODB_PORT,
+    tinkPort: ports.TINK_PORT,
+    moneyhubPort: ports.MONEYHUB_PORT,
     seedDemo: true,
-    offline: { httpPort, lambdaPort: port('LAMBDA_PORT', 3002), echo: process.env.OFFLINE_ECHO === '1' },
+    offline: {
+      httpPort,
+      lambdaPort: ports.LAMBDA_PORT,
+      echo: (line) => {
+        const text = formatOfflineLine(line, logs);
+        if (text !== undefined) console.log(text);
+      },
+    },
+  }).catch((error: unknown) => {
+    // Taken between the check and the bind: still name the variable.
+    const taken = Object.entries(ports).find(([, value]) => String(error).includes(`:${value}`));
+    if ((error as { code?: string }).code === 'EADDRINUSE' && taken)
+      throw new PortInUseError([{ variable: taken[0], port: taken[1] }]);
+    throw error;
   });
 
   let stopping = false;
@@ -39,6 +87,13 @@ async function main() {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  void stack.offline?.exited.then(async (how) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`serverless-offline stopped on its own (${how}): stopping the simulators and dynalite.`);
+    await stack.stop();
+    process.exit(1);
+  });
 
   const api = stack.offline?.url ?? `http://127.0.0.1:${httpPort}`;
   const moneyhubConnection = encodeURIComponent(demoConnectionIds.aliceOk);
@@ -50,8 +105,8 @@ open-banking-users — local stack is up
   API (serverless-offline)  ${api}
   Lambda invoke endpoint    ${stack.offline?.lambdaUrl}
   DynamoDB (dynalite)       ${stack.dynamo.endpoint}  table ${stack.tableName}
-  Tink simulator            ${stack.tink.url}      control: ${stack.tink.url}/__control/calls
-  Moneyhub simulator        ${stack.moneyhub.url}      OIDC: ${stack.moneyhub.url}/oidc/.well-known/openid-configuration
+  Tink simulator            ${stack.tink.url}      control routes: ${stack.tink.url}/__control
+  Moneyhub simulator        ${stack.moneyhub.url}      control routes: ${stack.moneyhub.url}/__control
 
 Demo data
 ${tinkDemo}
@@ -75,6 +130,11 @@ Try
   curl -si ${auth} ${api}/moneyhub/users/${moneyhubUsers.alice}/connections/${moneyhubConnection}
   curl -si ${auth} '${api}/moneyhub/users/${moneyhubUsers.alice}/syncs?limit=5&offset=0'
   curl -si ${api}/tink/users/${tinkUsers.alice}/credentials    # no token: 401
+
+Sandbox and looking inside (another terminal)
+  npm run sandbox -- --help      credentials, connections, failing refreshes, provider outages
+  npm run sweep                  run the scheduled refresh now and print its summary
+  npm run cache -- scan          the cache table's items (no bodies)
 
 Ctrl-C stops everything.`);
 }

@@ -5,13 +5,19 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
+// vitest's colour check ignores whether stdout is a terminal: a log file or a CI capture would be
+// full of ANSI codes. Not a terminal, no colours (FORCE_COLOR still wins for those who want them).
+const childEnv: NodeJS.ProcessEnv =
+  process.stdout.isTTY || process.env.FORCE_COLOR !== undefined
+    ? process.env
+    : { ...process.env, NO_COLOR: '1' };
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 let passed = 0;
 let failed = 0;
 
 function check(name: string, command: string, args: string[]) {
   console.log(`\n▶ ${name}: ${path.basename(command)} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: childEnv });
   if (result.status === 0) passed += 1;
   else {
     failed += 1;
@@ -33,6 +39,7 @@ function vitestLane(name: string, command: string, args: string[]) {
     {
       cwd: root,
       stdio: 'inherit',
+      env: childEnv,
     },
   );
   let laneFailed = 0;

@@ -37,6 +37,8 @@ export interface Route {
   handler: RouteHandler;
   /** Replay the stored response for a repeated `Idempotency-Key` (kept 24 h). */
   honoursIdempotencyKey?: boolean;
+  /** One line for the `GET /__control` listing. */
+  summary?: string;
 }
 
 export type Fault =
@@ -53,6 +55,19 @@ export type Fault =
    * chunks without a Content-Length, so the simulator never holds it whole.
    */
   | { kind: 'large-body'; bytes: number; listKey: string; item: unknown };
+
+/** Every fault kind with its fields, for the control listing. */
+const faultKinds = {
+  status: '{kind, status, body?, headers?}: answer with this status',
+  'rate-limit': '{kind, retryAfterSeconds?}: 429 with Retry-After',
+  latency: '{kind, ms}: answer normally after a delay',
+  hang: '{kind}: never answer',
+  drop: '{kind}: close the connection without answering',
+  'drop-after-handling': '{kind}: do the work, then close without answering',
+  malformed: '{kind}: 200 with a body that is not JSON',
+  'schema-violation': "{kind, body?}: 200 with JSON that breaks the provider's schema",
+  'large-body': '{kind, bytes, listKey, item}: 200 with a list of about this many bytes, streamed',
+} satisfies Record<Fault['kind'], string>;
 
 export interface FaultRule {
   /** `METHOD /pattern` exactly as the route was registered, or `*` for every route. */
@@ -175,11 +190,29 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const idempotentResponses = new Map<string, { at: number; response: SimResponse }>();
   const sockets = new Set<Socket>();
 
-  const controlRoutes = [
-    ...(options.controlRoutes ?? []).map((route) => ({ ...route, pattern: `/__control${route.pattern}` })),
+  const ownControlRoutes: Route[] = [
+    {
+      method: 'GET',
+      pattern: '/__control',
+      summary: 'this listing: the control routes, the provider routes (fault keys) and the fault kinds',
+      handler: () => ({
+        status: 200,
+        body: {
+          simulator: options.name,
+          control: controlRoutes.map(({ method, pattern, summary }) => ({ method, path: pattern, summary })),
+          providerRoutes: routes.map((route) => route.key),
+          faults: {
+            route: "a provider route exactly as listed in providerRoutes (e.g. 'POST /x/:id'), or '*'",
+            kinds: faultKinds,
+            example: { route: '*', fault: { kind: 'status', status: 503 }, times: 3 },
+          },
+        },
+      }),
+    },
     {
       method: 'POST',
       pattern: '/__control/reset',
+      summary: 'back to the initial state: data as seeded at start, no faults, no counts',
       handler: () => {
         callCounts.clear();
         faultRules = [];
@@ -191,6 +224,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     {
       method: 'GET',
       pattern: '/__control/calls',
+      summary: 'provider requests received, per route',
       handler: () => {
         const calls = Object.fromEntries(callCounts);
         const total = [...callCounts.values()].reduce((sum, count) => sum + count, 0);
@@ -200,6 +234,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     {
       method: 'DELETE',
       pattern: '/__control/calls',
+      summary: 'zero the request counts',
       handler: () => {
         callCounts.clear();
         return { status: 204 };
@@ -208,6 +243,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     {
       method: 'POST',
       pattern: '/__control/faults',
+      summary: 'inject a fault: {route, fault: {kind, …}, times?} (times absent: until cleared)',
       handler: (request: SimRequest) => {
         faultRules.push(request.json() as FaultRule);
         return { status: 204 };
@@ -216,11 +252,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     {
       method: 'DELETE',
       pattern: '/__control/faults',
+      summary: 'clear every injected fault',
       handler: () => {
         faultRules = [];
         return { status: 204 };
       },
     },
+  ];
+  const controlRoutes = [
+    ...(options.controlRoutes ?? []).map((route) => ({ ...route, pattern: `/__control${route.pattern}` })),
+    ...ownControlRoutes,
   ].map(compile);
 
   function takeFault(routeKey: string): Fault | undefined {
@@ -312,7 +353,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     }
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const method = req.method ?? 'GET';
-    const isControl = url.pathname.startsWith('/__control/');
+    const isControl = url.pathname === '/__control' || url.pathname.startsWith('/__control/');
     const rawBody = await readBody(req, isControl ? maxControlBodyBytes : maxBodyBytes);
     const found = match(isControl ? controlRoutes : routes, method, url.pathname);
     const request: SimRequest = {

@@ -69,7 +69,14 @@ async function loadHandlers() {
   };
 }
 
+/**
+ * Everything this file's faults make the handlers log (WARN and ERROR records with stacks, metrics),
+ * kept out of the test output; the tests assert on the lines they expect through their own captures.
+ */
+let fileLogs: CapturedLogs | undefined;
+
 beforeAll(async () => {
+  fileLogs = captureLogs();
   proxy = await startDynamoFaultProxy(previousEnv.DYNAMODB_ENDPOINT as string);
   process.env.DYNAMODB_ENDPOINT = proxy.url;
   handlers = await loadHandlers();
@@ -84,6 +91,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  fileLogs?.restore();
   await proxy.close();
   for (const [name, value] of Object.entries(previousEnv)) {
     if (value === undefined) delete process.env[name];

@@ -88,14 +88,16 @@ const jwtAudience = 'package-test-audience';
  * What each function may do, read off its code path (lib/cache/dynamodb-store.ts, lib/registry.ts,
  * lib/sweep/*): a cached read is BatchGetItem (generation + entry) then a conditional PutItem fill;
  * an invalidation bumps the generation (UpdateItem); a purge bumps it, then Query + BatchWriteItem
- * delete the entries; enrolment is a cached read of the user then a registry PutItem, un-enrolment a
- * DeleteItem; the sweep also keeps its cursor (GetItem/PutItem) and leases (PutItem) and walks the
- * registry (Query).
+ * delete the entries; enrolment is a cached read of the user, then reads the registry's stored shard
+ * count (GetItem) and writes a registry PutItem; un-enrolment reads the count then is a DeleteItem; the
+ * sweep also keeps its cursor (GetItem/PutItem) and leases (PutItem) and walks the registry (Query).
  * `secrets`: the providers whose SSM parameters the function reads at cold start.
  */
 const cachedRead = ['BatchGetItem', 'PutItem'];
 const invalidation = ['UpdateItem'];
-const purge = ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'];
+const enrolment = ['GetItem', 'PutItem'];
+const unenrolment = ['DeleteItem', 'GetItem'];
+const purgeAndUnenrolment = ['BatchWriteItem', 'Query', 'UpdateItem', ...unenrolment];
 /** Idempotency-Key records (Powertools): a conditional PutItem, GetItem, UpdateItem on success, DeleteItem on failure. */
 const idempotency = ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'];
 const union = (...lists: string[][]) => [...new Set(lists.flat())].sort();
@@ -104,23 +106,23 @@ const functionAccess: Record<string, { dynamodb: string[]; secrets: ('tink' | 'm
   openapiDocument: { dynamodb: [], secrets: [] },
   apiReference: { dynamodb: [], secrets: [] },
   fallback: { dynamodb: [], secrets: [] },
-  enrollUser: { dynamodb: union(cachedRead, idempotency), secrets: ['tink', 'moneyhub'] },
-  unenrollUser: { dynamodb: ['DeleteItem'], secrets: [] },
-  tinkCreateUser: { dynamodb: idempotency, secrets: ['tink'] },
+  enrollUser: { dynamodb: union(cachedRead, enrolment, idempotency), secrets: ['tink', 'moneyhub'] },
+  unenrollUser: { dynamodb: unenrolment, secrets: [] },
+  tinkCreateUser: { dynamodb: union(enrolment, idempotency), secrets: ['tink'] },
   tinkCreateAuthorization: { dynamodb: [], secrets: ['tink'] },
   tinkGetUserAccessToken: { dynamodb: [], secrets: ['tink'] },
   tinkListCredentials: { dynamodb: cachedRead, secrets: ['tink'] },
   tinkGetCredential: { dynamodb: cachedRead, secrets: ['tink'] },
   tinkDeleteCredential: { dynamodb: invalidation, secrets: ['tink'] },
   tinkRefreshCredential: { dynamodb: union(invalidation, idempotency), secrets: ['tink'] },
-  tinkDeleteUser: { dynamodb: purge, secrets: ['tink'] },
-  moneyhubRegisterUser: { dynamodb: idempotency, secrets: ['moneyhub'] },
+  tinkDeleteUser: { dynamodb: purgeAndUnenrolment, secrets: ['tink'] },
+  moneyhubRegisterUser: { dynamodb: union(enrolment, idempotency), secrets: ['moneyhub'] },
   moneyhubGetUser: { dynamodb: cachedRead, secrets: ['moneyhub'] },
   moneyhubListConnections: { dynamodb: cachedRead, secrets: ['moneyhub'] },
   moneyhubGetConnection: { dynamodb: cachedRead, secrets: ['moneyhub'] },
   moneyhubListSyncs: { dynamodb: cachedRead, secrets: ['moneyhub'] },
   moneyhubDeleteConnection: { dynamodb: invalidation, secrets: ['moneyhub'] },
-  moneyhubDeleteUser: { dynamodb: purge, secrets: ['moneyhub'] },
+  moneyhubDeleteUser: { dynamodb: purgeAndUnenrolment, secrets: ['moneyhub'] },
   refreshCredentials: {
     dynamodb: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     secrets: ['tink', 'moneyhub'],

@@ -69,6 +69,8 @@ const seedConnectionSchema = z.looseObject({
   syncOutcome: z.enum(fetchStatuses).optional(),
 });
 
+const addConnectionsSchema = z.object({ connections: z.array(seedConnectionSchema).min(1) });
+
 const seedSyncSchema = z.looseObject({
   id: z.string().optional(),
   connectionId: z.string().optional(),
@@ -296,6 +298,24 @@ export function moneyhubControlRoutes(state: MoneyhubState): Route[] {
       handler: (request) => ({ status: 201, body: { users: applySeed(state, request.json()) } }),
     },
     { method: 'GET', pattern: '/users/:userId', handler: userDump },
+    {
+      method: 'POST',
+      pattern: '/users/:userId/connections',
+      summary: 'add connections to a user: {connections: [{status?, error?, syncOutcome?, …}]}',
+      handler: (request) => {
+        const record = state.users.get(request.params.userId ?? '');
+        if (!record) throw new SimHttpError(404, 'User not found', { code: 'NotFound' });
+        const { connections } = parse(addConnectionsSchema, request.json());
+        const built = connections.map((connection) => buildConnection(connection, Date.now()));
+        if (built.some((entry) => state.connectionOwners.has(entry.connection.id)))
+          throw new SimHttpError(409, 'A connection with that id exists', { code: 'Conflict' });
+        for (const entry of built) {
+          record.connections.set(entry.connection.id, entry);
+          state.connectionOwners.set(entry.connection.id, record.user.userId);
+        }
+        return { status: 201, body: { connectionIds: built.map((entry) => entry.connection.id) } };
+      },
+    },
     {
       method: 'GET',
       pattern: '/settings',

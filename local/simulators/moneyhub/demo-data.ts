@@ -1,4 +1,4 @@
-// Deterministic demo data for `npm start`, and the demo API client's key pair — generated at every
+// Demo data for `npm start` (fixed ids, dates relative to start-up), and the demo API client's key pair — generated at every
 // start and kept in memory only (the private JWK goes to the handlers' environment, never to a file).
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { SeedRequest, SeedSync } from './control';
@@ -39,56 +39,71 @@ export const demoConnectionIds = {
   bobExpired: '1b3d5f7a9c0e2a4c6e8a0b1d3f5b7d9f:4f1a7d9c-5b6e-4c0f-9a2b-3e2d1c0b9a8f',
 } as const;
 
-const day = '2026-01-15';
-const at = (time: string) => `${day}T${time}.000Z`;
+const minuteMs = 60 * 1000;
+const hourMs = 60 * minuteMs;
+const dayMs = 24 * hourMs;
 
-/** Twelve syncs for Alice (enough to page with the default limit of 10), newest first. */
-function aliceSyncs(): SeedSync[] {
+/**
+ * Every date is relative to `nowMs` (the stack's start), so the demo never ages: the "ok"
+ * connections' consents run for months, and their last syncs are old enough for the first
+ * scheduled refresh (sync after 6 h by default) to find them due.
+ */
+function demoClock(nowMs: number) {
+  return {
+    ago: (ms: number) => new Date(nowMs - ms).toISOString(),
+    ahead: (ms: number) => new Date(nowMs + ms).toISOString(),
+  };
+}
+
+/** Twelve syncs for Alice (enough to page with the default limit of 10), newest first, hourly from 7 h ago. */
+function aliceSyncs(nowMs: number): SeedSync[] {
+  const { ago } = demoClock(nowMs);
   return Array.from({ length: 12 }, (_, index) => {
-    const hour = String(20 - index).padStart(2, '0');
     const onErrorConnection = index % 4 === 3;
+    const createdAtMs = (7 + index) * hourMs;
     return {
       id: `7d3c0000-0000-4000-8000-0000000000${String(index + 1).padStart(2, '0')}`,
       connectionId: onErrorConnection ? demoConnectionIds.aliceError : demoConnectionIds.aliceOk,
       action: index % 2 === 0 ? 'auto-update' : 'client-update',
       method: index === 11 ? 'ADD' : 'UPDATE',
       fetchStatus: onErrorConnection ? 'error' : 'success',
-      createdAt: at(`${hour}:00:00`),
-      fetchedAt: at(`${hour}:00:05`),
+      createdAt: ago(createdAtMs),
+      fetchedAt: ago(createdAtMs - 5000),
     };
   });
 }
 
-export function buildDemoSeed(): SeedRequest {
+export function buildDemoSeed(nowMs: number = Date.now()): SeedRequest {
+  const { ago, ahead } = demoClock(nowMs);
   return {
     clientId: demoClientId,
     users: [
       {
         userId: demoUserIds.alice,
         clientUserId: 'demo-alice',
-        createdAt: '2025-11-01T10:00:00.000Z',
+        createdAt: ago(30 * dayMs),
         connections: [
           {
             id: demoConnectionIds.aliceOk,
             name: 'Modelo Sandbox',
             type: 'api',
-            connectedOn: '2025-11-02T10:00:00.000Z',
+            connectedOn: ago(29 * dayMs),
             accountIds: ['a1a1a1a1-0000-4000-8000-000000000001', 'a1a1a1a1-0000-4000-8000-000000000002'],
             status: 'ok',
-            lastUpdated: at('20:00:05'),
-            expiresAt: '2026-05-02T10:00:00.000Z',
+            lastUpdated: ago(7 * hourMs - 5000),
+            expiresAt: ahead(60 * dayMs),
             error: null,
           },
           {
             id: demoConnectionIds.aliceError,
             name: 'Ozone Bank',
             type: 'api',
-            connectedOn: '2025-11-03T10:00:00.000Z',
+            connectedOn: ago(28 * dayMs),
             accountIds: ['a1a1a1a1-0000-4000-8000-000000000003'],
             status: 'error',
             extendedStatus: 'stoppedSyncing',
-            lastUpdated: '2026-01-10T08:00:00.000Z',
-            expiresAt: '2026-05-03T10:00:00.000Z',
+            lastUpdated: ago(5 * dayMs),
+            expiresAt: ahead(61 * dayMs),
             error: 'resync',
             syncOutcome: 'error',
           },
@@ -96,27 +111,27 @@ export function buildDemoSeed(): SeedRequest {
             id: demoConnectionIds.aliceNever,
             name: 'Test Bank',
             type: 'test',
-            connectedOn: at('21:00:00'),
+            connectedOn: ago(30 * minuteMs),
             accountIds: [],
             status: 'never',
           },
         ],
-        syncs: aliceSyncs(),
+        syncs: aliceSyncs(nowMs),
       },
       {
         userId: demoUserIds.bob,
         clientUserId: 'demo-bob',
-        createdAt: '2025-12-01T10:00:00.000Z',
+        createdAt: ago(14 * dayMs),
         connections: [
           {
             id: demoConnectionIds.bobOk,
             name: 'Modelo Sandbox',
             type: 'api',
-            connectedOn: '2025-12-01T11:00:00.000Z',
+            connectedOn: ago(14 * dayMs - hourMs),
             accountIds: ['b2b2b2b2-0000-4000-8000-000000000001'],
             status: 'ok',
-            lastUpdated: at('06:00:05'),
-            expiresAt: '2026-06-01T11:00:00.000Z',
+            lastUpdated: ago(21 * hourMs - 5000),
+            expiresAt: ahead(75 * dayMs),
             error: null,
             syncOutcome: 'partial',
           },
@@ -124,12 +139,12 @@ export function buildDemoSeed(): SeedRequest {
             id: demoConnectionIds.bobExpired,
             name: 'Legacy Credit Union',
             type: 'legacy',
-            connectedOn: '2025-06-01T11:00:00.000Z',
+            connectedOn: ago(200 * dayMs),
             accountIds: ['b2b2b2b2-0000-4000-8000-000000000002'],
             status: 'error',
             extendedStatus: 'expired',
-            lastUpdated: '2025-12-01T11:00:00.000Z',
-            expiresAt: '2025-12-01T11:00:00.000Z',
+            lastUpdated: ago(20 * dayMs),
+            expiresAt: ago(20 * dayMs),
             error: 'credentials_error',
             syncOutcome: 'credentials-error',
           },
@@ -139,15 +154,15 @@ export function buildDemoSeed(): SeedRequest {
             id: '7d3c0000-0000-4000-8000-0000000000b1',
             connectionId: demoConnectionIds.bobOk,
             fetchStatus: 'success',
-            createdAt: at('06:00:00'),
-            fetchedAt: at('06:00:05'),
+            createdAt: ago(21 * hourMs),
+            fetchedAt: ago(21 * hourMs - 5000),
           },
           {
             id: '7d3c0000-0000-4000-8000-0000000000b2',
             connectionId: demoConnectionIds.bobExpired,
             fetchStatus: 'credentials-error',
-            createdAt: '2025-12-01T11:00:00.000Z',
-            fetchedAt: '2025-12-01T11:00:05.000Z',
+            createdAt: ago(20 * dayMs),
+            fetchedAt: ago(20 * dayMs - 5000),
           },
         ],
       },
@@ -158,11 +173,11 @@ export function buildDemoSeed(): SeedRequest {
 /** For the README and the start banner. */
 export const demoDataDescription = `Moneyhub simulator demo data (API client "${demoClientId}", private_key_jwt RS256, key generated at start):
 - user ${demoUserIds.alice} (clientUserId "demo-alice"): 3 connections —
-  ${demoConnectionIds.aliceOk} "Modelo Sandbox" ok;
+  ${demoConnectionIds.aliceOk} "Modelo Sandbox" ok (last synced 7 h ago: due for the sweep);
   ${demoConnectionIds.aliceError} "Ozone Bank" error (resync, stoppedSyncing; syncs fail);
   ${demoConnectionIds.aliceNever} "Test Bank" never synced —
   and 12 syncs (two pages at the default limit of 10).
 - user ${demoUserIds.bob} (clientUserId "demo-bob"): 2 connections —
-  ${demoConnectionIds.bobOk} "Modelo Sandbox" ok (syncs come back partial);
+  ${demoConnectionIds.bobOk} "Modelo Sandbox" ok (last synced 21 h ago; syncs come back partial);
   ${demoConnectionIds.bobExpired} "Legacy Credit Union" error (credentials_error, consent expired) —
   and 2 syncs.`;
