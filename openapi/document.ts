@@ -57,6 +57,7 @@ const errorResponses = {
     'Conflict',
     'A conflict at the provider, or a request with the same `Idempotency-Key` is still in progress.',
   ),
+  413: problemResponse('PayloadTooLarge', 'The body is over 64 KiB; it was refused before parsing.'),
   415: problemResponse('UnsupportedMediaType', 'The body must be `application/json`.'),
   422: problemResponse(
     'Unprocessable',
@@ -83,8 +84,9 @@ type ErrorStatus = keyof typeof errorResponses;
 
 function errorStatusesOf(route: ApiRoute): ErrorStatus[] {
   if (route.staticPage) return [500];
-  // Every other route parses a JSON body whenever one is sent: a malformed one is a 400, another media type a 415.
-  const statuses: ErrorStatus[] = [400, 415, 500, 504];
+  // Every other route parses a JSON body whenever one is sent: a malformed one is a 400, another
+  // media type a 415, one over the size limit a 413.
+  const statuses: ErrorStatus[] = [400, 413, 415, 500, 504];
   if (route.access !== Access.public) statuses.push(401, 403);
   if (route.callsProvider || route.request?.path) statuses.push(404);
   if (route.callsProvider) statuses.push(409, 422, 429, 502);

@@ -90,8 +90,10 @@ const userEnrollment = (provider: 'tink' | 'moneyhub'): ApiRoute[] => {
       operationId: `${provider}EnrollUser`,
       tag,
       summary: `Enrol a ${label} user in the scheduled refresh`,
-      description: 'Idempotent: enrolling an enrolled user changes nothing. No provider call.',
+      description:
+        'Idempotent: enrolling an enrolled user changes nothing. The user is first read at its provider (through the cache): a user the provider does not know is a 404 and is not enrolled.',
       access: Access.write,
+      callsProvider: true,
       request: { path: enrollmentPath, query: enrollmentQuery },
       success: [
         {
