@@ -32,6 +32,8 @@ export interface RouteInput<Path, Query, Body> {
   headers: Record<string, string | undefined>;
   /** The request path as received, e.g. `/tink/users/abc/enrollment`. */
   rawPath: string;
+  /** The body's bytes exactly as sent (base64-decoded when API Gateway encoded them); empty without one. */
+  rawBody: Buffer;
 }
 
 export interface RouteContract<Path, Query, Body> {
@@ -45,6 +47,11 @@ export interface RouteContract<Path, Query, Body> {
    * never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
    */
   sensitive?: boolean;
+  /**
+   * Leave the body unparsed, for routes that verify a signature over its bytes (webhooks): no JSON
+   * parser, no body schema; the handler reads `rawBody`.
+   */
+  rawBody?: boolean;
   run: (input: RouteInput<Path, Query, Body>) => Promise<HttpResult>;
 }
 
@@ -79,10 +86,11 @@ function validate(contract: RouteContract<unknown, unknown, unknown>, event: Htt
 }
 
 /** JSON bodies are parsed only when there is one; an absent body is left for the schema to judge. */
-function optionalJsonBody(): middy.MiddlewareObj<HttpEvent> {
+function optionalJsonBody(enabled: boolean): middy.MiddlewareObj<HttpEvent> {
   const parser = httpJsonBodyParser();
   return {
     before: (request) => {
+      if (!enabled) return;
       const body = request.event.body;
       if (body === undefined || body === null || body === '') {
         request.event.body = undefined;
@@ -163,6 +171,12 @@ function wantsNoCache(headers: Record<string, string | undefined>): boolean {
     .some((directive) => directive.trim().toLowerCase() === 'no-cache');
 }
 
+/** The body as bytes, for routes with `rawBody` (their body is never parsed). */
+function rawBodyOf(event: HttpEvent): Buffer {
+  if (typeof event.body !== 'string') return Buffer.alloc(0);
+  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
 export function createHandler<Path = undefined, Query = undefined, Body = undefined>(
   contract: RouteContract<Path, Query, Body>,
 ) {
@@ -172,7 +186,7 @@ export function createHandler<Path = undefined, Query = undefined, Body = undefi
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .use(httpSecurityHeaders())
-    .use(optionalJsonBody())
+    .use(optionalJsonBody(!contract.rawBody))
     .use(problemHandler())
     .handler(async (event, context) => {
       logger.appendKeys({ operation: contract.operation });
@@ -186,6 +200,7 @@ export function createHandler<Path = undefined, Query = undefined, Body = undefi
         noCache: wantsNoCache(headers),
         headers,
         rawPath: event.rawPath ?? '',
+        rawBody: contract.rawBody ? rawBodyOf(event) : Buffer.alloc(0),
       });
       return {
         ...result,
