@@ -113,7 +113,7 @@ const moneyhubWebhookSchema = z.object({
   MONEYHUB_CLIENT_ID: z.string().min(1),
   /** The `iss` of Moneyhub's signed webhooks; its OIDC discovery document lives under it. */
   MONEYHUB_WEBHOOK_ISSUER: optionalUrl,
-  /** How far `iat` may be from now, either way; also how long a `jti` is remembered. */
+  /** How old a signed webhook's `iat` may be; a `jti` is remembered a little longer than this. */
   MONEYHUB_WEBHOOK_IAT_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /** The least time between two JWKS fetches, so forged `kid`s cannot make us hammer Moneyhub. */
   MONEYHUB_WEBHOOK_JWKS_COOLDOWN_SECONDS: seconds(30),

@@ -41,12 +41,15 @@ export interface MoneyhubSetVerifierOptions {
   issuer: string;
   /** Our client id: the `aud` every token must carry. */
   audience: string;
-  /** How far `iat` may be from now, either way. */
+  /** How old `iat` may be (a token is never taken from further ahead than the clock skew). */
   toleranceSeconds: number;
   jwksCooldownMs: number;
   /** Per HTTP request to discovery or the JWKS. */
   fetchTimeoutMs?: number;
 }
+
+/** Clocks differ a little: `exp`, `nbf` and a future `iat` are judged with this much leeway. */
+const clockSkewSeconds = 5;
 
 const discoveryDocument = z.object({ issuer: z.string(), jwks_uri: z.url() });
 
@@ -82,7 +85,7 @@ export class MoneyhubSetVerifier {
         algorithms: ['RS256'],
         requiredClaims: ['iat', 'jti', 'sub'],
         maxTokenAge: this.options.toleranceSeconds,
-        clockTolerance: this.options.toleranceSeconds,
+        clockTolerance: clockSkewSeconds,
         currentDate: new Date(nowMs),
       }));
     } catch (error) {
@@ -90,6 +93,9 @@ export class MoneyhubSetVerifier {
     }
     const claims = setClaims.safeParse(payload);
     if (!claims.success) return { valid: false, reason: SetRejection.claims };
+    // jose lets the skew leeway stretch the maximum age too; the tolerance is meant exactly.
+    if (nowMs / 1000 - claims.data.iat > this.options.toleranceSeconds)
+      return { valid: false, reason: SetRejection.issuedAt };
     return { valid: true, claims: claims.data };
   }
 
