@@ -379,6 +379,13 @@ export class MoneyhubSimulatorControl extends SimulatorControl {
   async dropWebhooks(drop: boolean) {
     return (await this.send('POST', '/webhooks', { drop })) as MoneyhubWebhookStats;
   }
+  /** Starts a sync as Moneyhub's own schedule would (no API client involved); announced by webhook. */
+  async startSync(connectionId: string) {
+    return (await this.send('POST', `/connections/${encodeURIComponent(connectionId)}/sync`)) as {
+      syncId: string;
+      status: string;
+    };
+  }
   /** A SET signed with the simulator's published key (or naming another `kid`), for receiver tests. */
   async signWebhook(claims: Record<string, unknown>, kid?: string): Promise<string> {
     return ((await this.send('POST', '/webhooks/sign', { claims, kid })) as { token: string }).token;

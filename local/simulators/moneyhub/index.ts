@@ -102,7 +102,7 @@ export async function startMoneyhubSimulator(
     name: 'moneyhub',
     port: options.port,
     routes: moneyhubRoutes(state, urls, publicJwk),
-    controlRoutes: [...moneyhubControlRoutes(state), ...moneyhubWebhookControlRoutes(webhooks)],
+    controlRoutes: [...moneyhubControlRoutes(state), ...moneyhubWebhookControlRoutes(webhooks, state)],
     errorBody,
     onReset: () => {
       state.reset();

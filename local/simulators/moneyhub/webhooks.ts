@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type CryptoKey, type JWTPayload, SignJWT } from 'jose';
 import type { Route } from '../harness';
 import { SimHttpError } from '../harness';
-import type { FetchStatus } from './state';
+import type { FetchStatus, MoneyhubState } from './state';
 
 export const moneyhubEventUrn = (name: string) => `urn:com:moneyhub:events:${name}`;
 
@@ -115,8 +115,19 @@ export class MoneyhubWebhooks {
   }
 }
 
-export function moneyhubWebhookControlRoutes(webhooks: MoneyhubWebhooks): Route[] {
+export function moneyhubWebhookControlRoutes(webhooks: MoneyhubWebhooks, state: MoneyhubState): Route[] {
   return [
+    {
+      // A sync Moneyhub starts on its own (its daily auto-sync): its completion is announced by webhook.
+      method: 'POST',
+      pattern: '/connections/:connectionId/sync',
+      handler: (request) => {
+        const connectionId = request.params.connectionId ?? '';
+        const userId = state.connectionOwners.get(connectionId);
+        if (userId === undefined) throw new SimHttpError(404, 'Connection not found');
+        return { status: 200, body: state.startSync(userId, connectionId) };
+      },
+    },
     { method: 'GET', pattern: '/webhooks', handler: () => ({ status: 200, body: webhooks.stats() }) },
     {
       method: 'POST',
