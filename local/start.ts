@@ -52,6 +52,7 @@ open-banking-users — local stack is up
   DynamoDB (dynalite)       ${stack.dynamo.endpoint}  table ${stack.tableName}
   Tink simulator            ${stack.tink.url}      control: ${stack.tink.url}/__control/calls
   Moneyhub simulator        ${stack.moneyhub.url}      OIDC: ${stack.moneyhub.url}/oidc/.well-known/openid-configuration
+  Webhooks                  both simulators POST to ${api}/webhooks/{tink,moneyhub} when a refresh or sync finishes
 
 Demo data
 ${tinkDemo}

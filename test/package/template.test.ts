@@ -39,9 +39,14 @@ const expectedRoutes = [
   'GET /moneyhub/users/{userId}/syncs',
   'PUT /moneyhub/users/{userId}/enrollment',
   'DELETE /moneyhub/users/{userId}/enrollment',
+  'POST /webhooks/tink',
+  'POST /webhooks/moneyhub',
 ];
 
-/** Which scope each authorized route asks for (GET /health is the one route without the authorizer). */
+/** Routes outside the JWT authorizer: health checks, and the providers' webhooks (signed instead). */
+const unauthorizedRoutes = ['GET /health', 'POST /webhooks/tink', 'POST /webhooks/moneyhub'];
+
+/** Which scope each authorized route asks for (every route but `unauthorizedRoutes`). */
 const scopes = {
   read: 'open-banking-users/read',
   write: 'open-banking-users/write',
@@ -79,12 +84,16 @@ const jwtAudience = 'package-test-audience';
  * an invalidation bumps the generation (UpdateItem); a purge bumps it, then Query + BatchWriteItem
  * delete the entries; enrolment is a registry PutItem, un-enrolment a DeleteItem; the sweep also
  * keeps its cursor (GetItem/PutItem) and leases (PutItem) and walks the registry (Query).
- * `secrets`: the providers whose SSM parameters the function reads at cold start.
+ * A webhook invalidates (UpdateItem); Moneyhub's also remembers each token id (conditional PutItem).
+ * `secrets`: the SSM parameters the function reads at cold start: a provider's (`tink/*`) or one.
  */
 const cachedRead = ['BatchGetItem', 'PutItem'];
 const invalidation = ['UpdateItem'];
 const purge = ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'];
-const functionAccess: Record<string, { dynamodb: string[]; secrets: ('tink' | 'moneyhub')[] }> = {
+const functionAccess: Record<
+  string,
+  { dynamodb: string[]; secrets: ('tink' | 'moneyhub' | 'tink/webhook-secret')[] }
+> = {
   health: { dynamodb: ['DescribeTable'], secrets: [] },
   enrollUser: { dynamodb: ['PutItem'], secrets: [] },
   unenrollUser: { dynamodb: ['DeleteItem'], secrets: [] },
@@ -103,6 +112,8 @@ const functionAccess: Record<string, { dynamodb: string[]; secrets: ('tink' | 'm
   moneyhubListSyncs: { dynamodb: cachedRead, secrets: ['moneyhub'] },
   moneyhubDeleteConnection: { dynamodb: invalidation, secrets: ['moneyhub'] },
   moneyhubDeleteUser: { dynamodb: purge, secrets: ['moneyhub'] },
+  tinkWebhook: { dynamodb: invalidation, secrets: ['tink/webhook-secret'] },
+  moneyhubWebhook: { dynamodb: ['PutItem', 'UpdateItem'], secrets: [] },
   refreshCredentials: {
     dynamodb: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     secrets: ['tink', 'moneyhub'],
@@ -186,8 +197,10 @@ describe('Packaged CloudFormation template', () => {
     expect([...routes].sort()).toEqual([...expectedRoutes].sort());
   });
 
-  it('puts every route but GET /health behind the JWT authorizer with exactly its scope class', () => {
-    expect(Object.keys(routeScopes).sort()).toEqual(expectedRoutes.filter((r) => r !== 'GET /health').sort());
+  it('puts every route but health and the webhooks behind the JWT authorizer with exactly its scope class', () => {
+    expect(Object.keys(routeScopes).sort()).toEqual(
+      expectedRoutes.filter((r) => !unauthorizedRoutes.includes(r)).sort(),
+    );
     const [authorizerId] = resourcesOfType('AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
     const routes = Object.fromEntries(
       resourcesOfType('AWS::ApiGatewayV2::Route').map(([, route]) => [
@@ -196,9 +209,10 @@ describe('Packaged CloudFormation template', () => {
       ]),
     );
 
-    const health = routes['GET /health'];
-    expect(health?.AuthorizationType ?? 'NONE').toBe('NONE');
-    expect(health?.AuthorizerId).toBeUndefined();
+    for (const routeKey of unauthorizedRoutes) {
+      expect(routes[routeKey]?.AuthorizationType ?? 'NONE', routeKey).toBe('NONE');
+      expect(routes[routeKey]?.AuthorizerId, routeKey).toBeUndefined();
+    }
     for (const [routeKey, scope] of Object.entries(routeScopes)) {
       expect({ routeKey, ...routes[routeKey] }).toMatchObject({
         routeKey,
@@ -266,8 +280,8 @@ describe('Packaged CloudFormation template', () => {
   });
 
   it('allows nothing else: its own log group, and SSM only for the provider secrets it reads', () => {
-    const ssmPath = (provider: string) => ({
-      'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/open-banking-users/dev/${provider}/*`,
+    const ssmPath = (secret: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/open-banking-users/dev/${secret.includes('/') ? secret : `${secret}/*`}`,
     });
     for (const fn of functionRoles()) {
       const service = (statement: Statement) => actionsOf(statement)[0]?.split(':')[0];
@@ -349,6 +363,24 @@ describe('Packaged CloudFormation template', () => {
     );
     console.log('Zipped function sizes (KiB):', sizes);
     for (const size of Object.values(sizes)) expect(size).toBeLessThan(1024);
+  });
+
+  it('answers webhooks within 5 s, the Tink secret from its own SSM parameter, unsigned JSON off', () => {
+    const env = (logicalId: string) =>
+      (
+        template.Resources[logicalId]?.Properties?.Environment as
+          | { Variables?: Record<string, unknown> }
+          | undefined
+      )?.Variables;
+    expect(template.Resources.TinkWebhookLambdaFunction?.Properties?.Timeout).toBe(5);
+    expect(template.Resources.MoneyhubWebhookLambdaFunction?.Properties?.Timeout).toBe(5);
+    expect(env('TinkWebhookLambdaFunction')).toMatchObject({
+      TINK_WEBHOOK_SECRET: '',
+      TINK_WEBHOOK_SECRET_PARAMETER: '/open-banking-users/dev/tink/webhook-secret',
+    });
+    expect(env('MoneyhubWebhookLambdaFunction')).toMatchObject({
+      MONEYHUB_WEBHOOK_ACCEPT_UNSIGNED_JSON: 'false',
+    });
   });
 
   it('schedules the refresh sweep: one enabled EventBridge rule at the stage rate, allowed to invoke its function', () => {
