@@ -22,12 +22,21 @@ async function main() {
   try {
     const api = stack.offline?.url as string;
     const token = await mintDevToken();
-    const read = async (path: string) => {
+    let failedReads = 0;
+    /** The body of a 200; anything else (a cold start timing out on a loaded machine) is counted. */
+    const read = async (path: string): Promise<unknown> => {
       const response = await fetch(`${api}${path}`, { headers: { Authorization: `Bearer ${token}` } });
-      // biome-ignore lint/suspicious/noExplicitAny: the two bodies read below are known shapes
-      return (await response.json()) as any;
+      const body = await response.json().catch(() => undefined);
+      if (response.status === 200) return body;
+      failedReads += 1;
+      if (failedReads === 1) console.error(`first failed read: ${response.status} ${JSON.stringify(body)}`);
+      return undefined;
     };
-    /** Polls until `shown` holds (bounded by `limitMs`); ms from the provider's finish to that read. */
+    /** Reads until a 200 is cached (the starting point of a round). */
+    const warm = async (path: string) => {
+      for (let attempt = 0; attempt < 20 && (await read(path)) === undefined; attempt++) await sleep(250);
+    };
+    /** Polls until `finishedAtMs` finds the change (bounded by `limitMs`); ms from the provider's finish to that read. */
     const lag = async (
       path: string,
       finishedAtMs: (body: unknown) => number | undefined,
@@ -36,7 +45,7 @@ async function main() {
       const deadline = Date.now() + limitMs;
       while (Date.now() < deadline) {
         const body = await read(path);
-        const finished = finishedAtMs(body);
+        const finished = body === undefined ? undefined : finishedAtMs(body);
         if (finished !== undefined) return Date.now() - finished;
         await sleep(pollMs);
       }
@@ -58,7 +67,7 @@ async function main() {
         const { userId, credentialIds } = seeded.users[0] as { userId: string; credentialIds: string[] };
         const credentialId = credentialIds[0] as string;
         const credentials = `/tink/users/${userId}/credentials`;
-        await read(credentials);
+        await warm(credentials);
         await stack.tink.control.backgroundRefresh(credentialId);
         const tinkLag = await lag(
           credentials,
@@ -76,7 +85,7 @@ async function main() {
         const [user] = await stack.moneyhub.control.seed({ users: [{ connections: [{ status: 'error' }] }] });
         const connectionId = user?.connectionIds[0] as string;
         const connections = `/moneyhub/users/${user?.userId}/connections`;
-        await read(connections);
+        await warm(connections);
         await stack.moneyhub.control.startSync(connectionId);
         const moneyhubLag = await lag(
           connections,
