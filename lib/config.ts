@@ -108,6 +108,36 @@ const sweepSchema = z.object({
     .pipe(z.array(z.enum(['tink', 'moneyhub']))),
 });
 
+/** Off unless the stage sets exactly `true`: a typo never turns a safety switch on. */
+const enabledFlag = z
+  .enum(['true', 'false', ''])
+  .optional()
+  .transform((value) => value === 'true');
+
+const tinkWebhookSchema = z.object({
+  /** The endpoint secret Tink returned at registration (locally); on AWS the SSM parameter below. */
+  TINK_WEBHOOK_SECRET: optionalText,
+  TINK_WEBHOOK_SECRET_PARAMETER: optionalText,
+  /** How old a signed timestamp may be (Tink advises no less than 5 minutes, so redeliveries pass). */
+  TINK_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+});
+
+const moneyhubWebhookSchema = z.object({
+  MONEYHUB_IDENTITY_URL: z.url().default('https://identity.moneyhub.co.uk'),
+  MONEYHUB_CLIENT_ID: z.string().min(1),
+  /** The `iss` of Moneyhub's signed webhooks; its OIDC discovery document lives under it. */
+  MONEYHUB_WEBHOOK_ISSUER: optionalUrl,
+  /** How old a signed webhook's `iat` may be; a `jti` is remembered a little longer than this. */
+  MONEYHUB_WEBHOOK_IAT_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  /** The least time between two JWKS fetches, so forged `kid`s cannot make us hammer Moneyhub. */
+  MONEYHUB_WEBHOOK_JWKS_COOLDOWN_SECONDS: seconds(30),
+  /**
+   * Accept Moneyhub's unsigned JSON webhooks. Anyone who knows the URL can then invalidate any
+   * user's Moneyhub cache (extra provider calls, never wrong data); off unless a stage opts in.
+   */
+  MONEYHUB_WEBHOOK_ACCEPT_UNSIGNED_JSON: enabledFlag,
+});
+
 export class ConfigError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -160,7 +190,24 @@ export const moneyhubConfig = memoize(() => {
 
 export const sweepConfig = memoize(() => parseSection('sweep', sweepSchema));
 
+export const tinkWebhookConfig = memoize(() => {
+  const env = parseSection('Tink webhook', tinkWebhookSchema);
+  requireOneOf('Tink webhook', env, ['TINK_WEBHOOK_SECRET', 'TINK_WEBHOOK_SECRET_PARAMETER']);
+  return env;
+});
+
+export const moneyhubWebhookConfig = memoize(() => {
+  const env = parseSection('Moneyhub webhook', moneyhubWebhookSchema);
+  return {
+    ...env,
+    MONEYHUB_WEBHOOK_ISSUER:
+      env.MONEYHUB_WEBHOOK_ISSUER ?? `${env.MONEYHUB_IDENTITY_URL.replace(/\/$/, '')}/oidc`,
+  };
+});
+
 export type CoreConfig = ReturnType<typeof coreConfig>;
 export type TinkConfig = ReturnType<typeof tinkConfig>;
 export type MoneyhubConfig = ReturnType<typeof moneyhubConfig>;
 export type SweepConfig = ReturnType<typeof sweepConfig>;
+export type TinkWebhookConfig = ReturnType<typeof tinkWebhookConfig>;
+export type MoneyhubWebhookConfig = ReturnType<typeof moneyhubWebhookConfig>;

@@ -21,6 +21,7 @@ import {
   demoClient as tinkDemoClient,
   demoUserIds as tinkDemoUserIds,
 } from './simulators/tink';
+import { connectWebhooks } from './webhooks';
 
 export interface LocalStackOptions {
   dynamoPort?: number;
@@ -97,6 +98,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       MONEYHUB_CLIENT_ID: moneyhubDemoClientId,
       MONEYHUB_AUTH_METHOD: 'private_key_jwt',
       MONEYHUB_PRIVATE_JWK: JSON.stringify(moneyhubKey.privateJwk),
+      // With the API up, the simulators' webhooks reach it (local/webhooks.ts).
+      ...(options.offline
+        ? connectWebhooks(
+            { tink, moneyhub },
+            `http://127.0.0.1:${options.offline.httpPort}`,
+            moneyhubDemoClientId,
+          )
+        : {}),
       ...options.env,
     };
 

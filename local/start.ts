@@ -107,6 +107,7 @@ open-banking-users — local stack is up
   DynamoDB (dynalite)       ${stack.dynamo.endpoint}  table ${stack.tableName}
   Tink simulator            ${stack.tink.url}      control routes: ${stack.tink.url}/__control
   Moneyhub simulator        ${stack.moneyhub.url}      control routes: ${stack.moneyhub.url}/__control
+  Webhooks                  both simulators POST to ${api}/webhooks/{tink,moneyhub} when a refresh or sync finishes
 
 Demo data
 ${tinkDemo}

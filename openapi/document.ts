@@ -70,6 +70,10 @@ const errorResponses = {
       'Retry-After': headers.retryAfter.optional(),
     },
   ),
+  503: problemResponse(
+    'Unavailable',
+    "A dependency (the table, the provider's key set) is unavailable; the provider may deliver again.",
+  ),
   500: problemResponse('InternalError', 'An error in this service; quote the `requestId`.'),
   502: problemResponse(
     'BadGateway',
@@ -82,8 +86,16 @@ const errorResponses = {
 } satisfies Record<number, ZodOpenApiResponseObject>;
 type ErrorStatus = keyof typeof errorResponses;
 
+/** A webhook whose signature, timestamp or token failed: one answer, never saying which part. */
+const webhookRefusal = problemResponse(
+  'WebhookUnauthenticated',
+  'The signature (Tink) or the signed token (Moneyhub) could not be verified; which check failed is not said.',
+);
+
 function errorStatusesOf(route: ApiRoute): ErrorStatus[] {
   if (route.staticPage) return [500];
+  // A webhook reads its body as bytes (no JSON parser: no 415) and refuses with its own 401 problem.
+  if (route.signedWebhook) return [400, 413, 500, 503];
   // Every other route parses a JSON body whenever one is sent: a malformed one is a 400, another
   // media type a 415, one over the size limit a 413.
   const statuses: ErrorStatus[] = [400, 413, 415, 500, 504];
@@ -131,6 +143,7 @@ function operationOf(route: ApiRoute): ZodOpenApiOperationObject {
   };
   const responses = successResponses(route);
   for (const status of errorStatusesOf(route)) responses[String(status)] = errorResponses[status];
+  if (route.signedWebhook) responses['401'] = webhookRefusal;
   return {
     operationId: route.operationId,
     tags: [route.tag],
@@ -142,6 +155,18 @@ function operationOf(route: ApiRoute): ZodOpenApiOperationObject {
       ...(route.request?.query ? { query: route.request.query } : {}),
       ...(Object.keys(requestHeaders).length > 0 ? { header: z.object(requestHeaders) } : {}),
     },
+    ...(route.signedWebhook
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              [route.signedWebhook.contentType]: {
+                schema: z.string().meta({ description: route.signedWebhook.description }),
+              },
+            },
+          },
+        }
+      : {}),
     ...(route.request?.body
       ? {
           requestBody: {
@@ -208,6 +233,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], options: Docum
       { name: 'Moneyhub', description: 'Moneyhub users, connections and syncs.' },
       { name: 'Enrolment', description: 'Which users the scheduled refresh keeps up to date.' },
       { name: 'Service', description: 'Health and this description.' },
+      { name: 'Webhooks', description: 'Events the providers send; authenticated by their signatures.' },
     ],
     paths,
     components: {

@@ -15,7 +15,7 @@ import {
 const exampleNowMs = Date.parse('2026-01-15T21:00:00.000Z');
 
 const tinkAlice = tinkDemoSeed(exampleNowMs).users[0];
-const moneyhubAlice = moneyhubDemoSeed().users?.[0];
+const moneyhubAlice = moneyhubDemoSeed(exampleNowMs).users?.[0];
 if (!tinkAlice || !moneyhubAlice) throw new Error('The demo data lost its first user');
 
 /** Simulator-only fields (scripted outcomes, timings) are not part of any response. */

@@ -58,7 +58,7 @@ export interface ApiRoute {
   /** The path as in functions/*.yml (OpenAPI and API Gateway write parameters alike). */
   path: string;
   operationId: string;
-  tag: 'Tink' | 'Moneyhub' | 'Enrolment' | 'Service';
+  tag: 'Tink' | 'Moneyhub' | 'Enrolment' | 'Service' | 'Webhooks';
   summary: string;
   description?: string;
   access: Access;
@@ -78,6 +78,11 @@ export interface ApiRoute {
   staticPage?: boolean;
   /** Accepts an `Idempotency-Key` header. */
   idempotent?: boolean;
+  /**
+   * A provider's webhook: public, authenticated by a signature over the raw body, which arrives in
+   * this media type; a refusal is a 401 problem (not the authorizer's body).
+   */
+  signedWebhook?: { contentType: string; description: string };
 }
 
 const userEnrollment = (provider: 'tink' | 'moneyhub'): ApiRoute[] => {
@@ -117,6 +122,13 @@ const userEnrollment = (provider: 'tink' | 'moneyhub'): ApiRoute[] => {
     },
   ];
 };
+
+const webhookSuccess: RouteSuccess[] = [
+  {
+    status: 204,
+    description: "Verified. A known event invalidated the user's cache; an unknown one was ignored.",
+  },
+];
 
 export const apiRoutes: ApiRoute[] = [
   {
@@ -423,4 +435,31 @@ export const apiRoutes: ApiRoute[] = [
   },
   ...userEnrollment('tink'),
   ...userEnrollment('moneyhub'),
+  {
+    method: 'post',
+    path: '/webhooks/tink',
+    operationId: 'tinkWebhook',
+    tag: 'Webhooks',
+    summary: "Tink's events (refresh finished, accounts and transactions changed)",
+    description:
+      "Called by Tink, not by clients. Authenticated by `X-Tink-Signature` (HMAC-SHA256 over the raw body, a timestamp within the tolerance); a verified `refresh:finished`, `account:*` or `account-transactions:*` invalidates the user's Tink cache.",
+    access: Access.public,
+    success: webhookSuccess,
+    signedWebhook: {
+      contentType: 'application/json',
+      description: "Tink's event, exactly as Tink signed it.",
+    },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/moneyhub',
+    operationId: 'moneyhubWebhook',
+    tag: 'Webhooks',
+    summary: "Moneyhub's events (sync completed, transactions changed)",
+    description:
+      "Called by Moneyhub, not by clients. A Security Event Token signed with a key of Moneyhub's JWKS (RS256, `iss`, `aud`, `iat`, a `jti` never seen before); `syncCompleted`, `newTransactions`, `updatedTransactions` and `deletedAccount` invalidate the user's Moneyhub cache.",
+    access: Access.public,
+    success: webhookSuccess,
+    signedWebhook: { contentType: 'application/jwt', description: 'The signed JWT (compact form).' },
+  },
 ];

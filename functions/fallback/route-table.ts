@@ -25,6 +25,8 @@ export const apiRoutes = [
   'GET /moneyhub/users/{userId}/syncs',
   'PUT /moneyhub/users/{userId}/enrollment',
   'DELETE /moneyhub/users/{userId}/enrollment',
+  'POST /webhooks/tink',
+  'POST /webhooks/moneyhub',
 ] as const;
 
 const segmentsOf = (path: string) => path.split('/').filter((segment) => segment !== '');

@@ -33,6 +33,8 @@ export interface RouteInput<Path, Query, Body> {
   rawPath: string;
   /** This request's absolute URL without its query, as the caller addressed it. */
   requestUrl: string;
+  /** The body's bytes exactly as sent (base64-decoded when API Gateway encoded them); empty without one. */
+  rawBody: Buffer;
 }
 
 export interface RouteContract<Path, Query, Body> {
@@ -55,6 +57,11 @@ export interface RouteContract<Path, Query, Body> {
   idempotency?: RouteMiddleware;
   /** The route never reads a body (the catch-all): none is size-checked or parsed. */
   ignoresBody?: boolean;
+  /**
+   * Leave the body unparsed, for routes that verify a signature over its bytes (webhooks): no JSON
+   * parser, no body schema; the handler reads `rawBody`.
+   */
+  rawBody?: boolean;
   run: (input: RouteInput<Path, Query, Body>) => Promise<HttpResult>;
 }
 
@@ -143,10 +150,11 @@ function bodySizeLimit(): middy.MiddlewareObj<HttpEvent> {
 }
 
 /** JSON bodies are parsed only when there is one; an absent body is left for the schema to judge. */
-function optionalJsonBody(): middy.MiddlewareObj<HttpEvent> {
+function optionalJsonBody(enabled: boolean): middy.MiddlewareObj<HttpEvent> {
   const parser = httpJsonBodyParser();
   return {
     before: (request) => {
+      if (!enabled) return;
       const body = request.event.body;
       if (body === undefined || body === null || body === '') {
         request.event.body = undefined;
@@ -240,6 +248,12 @@ function wantsNoCache(headers: Record<string, string | undefined>): boolean {
     .some((directive) => directive.trim().toLowerCase() === 'no-cache');
 }
 
+/** The body as bytes, for routes with `rawBody` (their body is never parsed). */
+function rawBodyOf(event: HttpEvent): Buffer {
+  if (typeof event.body !== 'string') return Buffer.alloc(0);
+  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
 export function createHandler<Path = undefined, Query = undefined, Body = undefined>(
   contract: RouteContract<Path, Query, Body>,
 ) {
@@ -248,7 +262,7 @@ export function createHandler<Path = undefined, Query = undefined, Body = undefi
     .use(logMetrics(metrics))
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer());
-  if (!contract.ignoresBody) stack.use(bodySizeLimit()).use(optionalJsonBody());
+  if (!contract.ignoresBody) stack.use(bodySizeLimit()).use(optionalJsonBody(!contract.rawBody));
   stack.use(problemHandler());
   // Last, so its `before` sees the parsed body and its `onError` releases the key before the
   // problem handler answers.
@@ -266,6 +280,7 @@ export function createHandler<Path = undefined, Query = undefined, Body = undefi
       headers,
       rawPath: event.rawPath ?? '',
       requestUrl: requestUrlOf(event, headers),
+      rawBody: contract.rawBody ? rawBodyOf(event) : Buffer.alloc(0),
     });
     return {
       ...result,

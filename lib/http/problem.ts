@@ -128,3 +128,39 @@ export class MethodNotAllowedError extends Error implements ProblemSource {
     return { Allow: this.allowedMethods.join(', ') };
   }
 }
+
+/**
+ * The request did not prove who sent it (a webhook's signature). The detail never says which part
+ * failed: that would tell a forger what to fix next.
+ */
+export class UnauthenticatedError extends Error implements ProblemSource {
+  constructor() {
+    super('The request could not be authenticated');
+    this.name = 'UnauthenticatedError';
+  }
+
+  toProblem(): Problem {
+    return {
+      type: problemType('unauthenticated'),
+      title: 'Unauthenticated',
+      status: 401,
+      detail: 'The request could not be authenticated.',
+    };
+  }
+}
+
+/** Something this service depends on (its table, a provider's key set) failed; retrying may help. */
+export class DependencyUnavailableError extends Error implements ProblemSource {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(detail, options);
+    this.name = 'DependencyUnavailableError';
+  }
+
+  toProblem(): Problem {
+    return { type: problemType('unavailable'), title: 'Unavailable', status: 503, detail: this.message };
+  }
+
+  problemHeaders() {
+    return { 'Retry-After': '1' };
+  }
+}

@@ -47,10 +47,22 @@ const expectedRoutes = [
   'PUT /moneyhub/users/{userId}/enrollment',
   'DELETE /moneyhub/users/{userId}/enrollment',
   '$default',
+  'POST /webhooks/tink',
+  'POST /webhooks/moneyhub',
 ];
 
-/** Routes without the authorizer: health checks, the OpenAPI document and the reference page. */
-const publicRoutes = ['GET /health', 'GET /openapi.json', 'GET /docs', 'GET /docs/{asset}'];
+/**
+ * Routes outside the JWT authorizer: health checks, the OpenAPI document and the reference page, and
+ * the providers' webhooks (signed instead).
+ */
+const publicRoutes = [
+  'GET /health',
+  'GET /openapi.json',
+  'GET /docs',
+  'GET /docs/{asset}',
+  'POST /webhooks/tink',
+  'POST /webhooks/moneyhub',
+];
 
 /** Which scope each authorized route asks for. */
 const scopes = {
@@ -91,7 +103,8 @@ const jwtAudience = 'package-test-audience';
  * delete the entries; enrolment is a cached read of the user, then reads the registry's stored shard
  * count (GetItem) and writes a registry PutItem; un-enrolment reads the count then is a DeleteItem; the
  * sweep also keeps its cursor (GetItem/PutItem) and leases (PutItem) and walks the registry (Query).
- * `secrets`: the providers whose SSM parameters the function reads at cold start.
+ * A webhook invalidates (UpdateItem); Moneyhub's also remembers each token id (conditional PutItem).
+ * `secrets`: the SSM parameters the function reads at cold start: a provider's (`tink/*`) or one.
  */
 const cachedRead = ['BatchGetItem', 'PutItem'];
 const invalidation = ['UpdateItem'];
@@ -101,7 +114,10 @@ const purgeAndUnenrolment = ['BatchWriteItem', 'Query', 'UpdateItem', ...unenrol
 /** Idempotency-Key records (Powertools): a conditional PutItem, GetItem, UpdateItem on success, DeleteItem on failure. */
 const idempotency = ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'];
 const union = (...lists: string[][]) => [...new Set(lists.flat())].sort();
-const functionAccess: Record<string, { dynamodb: string[]; secrets: ('tink' | 'moneyhub')[] }> = {
+const functionAccess: Record<
+  string,
+  { dynamodb: string[]; secrets: ('tink' | 'moneyhub' | 'tink/webhook-secret')[] }
+> = {
   health: { dynamodb: ['DescribeTable'], secrets: [] },
   openapiDocument: { dynamodb: [], secrets: [] },
   apiReference: { dynamodb: [], secrets: [] },
@@ -123,6 +139,8 @@ const functionAccess: Record<string, { dynamodb: string[]; secrets: ('tink' | 'm
   moneyhubListSyncs: { dynamodb: cachedRead, secrets: ['moneyhub'] },
   moneyhubDeleteConnection: { dynamodb: invalidation, secrets: ['moneyhub'] },
   moneyhubDeleteUser: { dynamodb: purgeAndUnenrolment, secrets: ['moneyhub'] },
+  tinkWebhook: { dynamodb: invalidation, secrets: ['tink/webhook-secret'] },
+  moneyhubWebhook: { dynamodb: ['PutItem', 'UpdateItem'], secrets: [] },
   refreshCredentials: {
     dynamodb: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     secrets: ['tink', 'moneyhub'],
@@ -294,8 +312,8 @@ describe('Packaged CloudFormation template', () => {
   });
 
   it('allows nothing else: its own log group, and SSM only for the provider secrets it reads', () => {
-    const ssmPath = (provider: string) => ({
-      'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/open-banking-users/dev/${provider}/*`,
+    const ssmPath = (secret: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/open-banking-users/dev/${secret.includes('/') ? secret : `${secret}/*`}`,
     });
     for (const fn of functionRoles()) {
       const service = (statement: Statement) => actionsOf(statement)[0]?.split(':')[0];
@@ -404,6 +422,24 @@ describe('Packaged CloudFormation template', () => {
         ),
       ]);
     }
+  });
+
+  it('answers webhooks within 5 s, the Tink secret from its own SSM parameter, unsigned JSON off', () => {
+    const env = (logicalId: string) =>
+      (
+        template.Resources[logicalId]?.Properties?.Environment as
+          | { Variables?: Record<string, unknown> }
+          | undefined
+      )?.Variables;
+    expect(template.Resources.TinkWebhookLambdaFunction?.Properties?.Timeout).toBe(5);
+    expect(template.Resources.MoneyhubWebhookLambdaFunction?.Properties?.Timeout).toBe(5);
+    expect(env('TinkWebhookLambdaFunction')).toMatchObject({
+      TINK_WEBHOOK_SECRET: '',
+      TINK_WEBHOOK_SECRET_PARAMETER: '/open-banking-users/dev/tink/webhook-secret',
+    });
+    expect(env('MoneyhubWebhookLambdaFunction')).toMatchObject({
+      MONEYHUB_WEBHOOK_ACCEPT_UNSIGNED_JSON: 'false',
+    });
   });
 
   it('schedules the refresh sweep: one enabled EventBridge rule at the stage rate, allowed to invoke its function', () => {

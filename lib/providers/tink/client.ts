@@ -29,11 +29,13 @@ import {
   type TinkCredential,
   type TinkCredentialList,
   type TinkTokenResponse,
+  type TinkWebhookEndpoint,
   tinkAuthorizationCode,
   tinkCreatedUser,
   tinkCredential,
   tinkCredentialList,
   tinkTokenResponse,
+  tinkWebhookEndpoint,
 } from './schemas';
 
 export interface TinkCreateUserInput {
@@ -254,6 +256,30 @@ export class TinkClient {
       idempotencyKey: randomUUID(),
     });
     this.forgetUser(userId);
+  }
+
+  /**
+   * Registers a webhook endpoint (client token with scope `webhook-endpoints`). Not retried: a lost
+   * answer would leave an endpoint whose secret nobody saw; list and delete it at Tink instead.
+   */
+  async createWebhookEndpoint(
+    call: CallContext,
+    input: { url: string; description: string; enabledEvents: readonly string[] },
+  ): Promise<TinkWebhookEndpoint> {
+    return this.withClientToken(call, 'webhook-endpoints', (token) =>
+      this.transport.json(
+        {
+          operation: 'createWebhookEndpoint',
+          method: 'POST',
+          path: '/events/v2/webhook-endpoints',
+          headers: bearer(token),
+          body: { json: { ...input, disabled: false } },
+          call,
+          retry: false,
+        },
+        tinkWebhookEndpoint,
+      ),
+    );
   }
 
   /** Drops the user's cached token(s), e.g. after the user was deleted. */

@@ -41,3 +41,12 @@ export type TinkCredential = z.output<typeof tinkCredential>;
 
 export const tinkCredentialList = z.looseObject({ credentials: z.array(tinkCredential) });
 export type TinkCredentialList = z.output<typeof tinkCredentialList>;
+
+/** A registered webhook endpoint; `secret` is in this answer only (Tink never shows it again). */
+export const tinkWebhookEndpoint = z.looseObject({
+  id: z.string().min(1),
+  url: z.string(),
+  enabledEvents: z.array(z.string()),
+  secret: z.string().min(1),
+});
+export type TinkWebhookEndpoint = z.output<typeof tinkWebhookEndpoint>;

@@ -1,6 +1,7 @@
 // Moneyhub-specific control routes (mounted under /__control by the harness) and the typed client
 // tests and the start script use: register API clients, seed users in bulk, change settings, read
 // state, count sync triggers, expire tokens.
+
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { type Route, SimHttpError, type SimRequest, SimulatorControl } from '../harness';
@@ -21,6 +22,7 @@ import {
   type UserConnection,
   type UserRecord,
 } from './state';
+import type { MoneyhubWebhookStats } from './webhooks';
 
 const privateJwkMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 const hourMs = 60 * 60 * 1000;
@@ -389,6 +391,28 @@ export interface TokenDump {
 
 /** The control API of the Moneyhub simulator, typed. */
 export class MoneyhubSimulatorControl extends SimulatorControl {
+  /** Where sync completions are POSTed (as signed SETs for `clientId`), and delivery counts. */
+  async configureWebhooks(target: { url: string | null; clientId?: string; drop?: boolean }) {
+    return (await this.send('POST', '/webhooks', target)) as MoneyhubWebhookStats;
+  }
+  async webhooks() {
+    return (await this.send('GET', '/webhooks')) as MoneyhubWebhookStats;
+  }
+  /** While `drop` is set, webhook deliveries are lost (never sent). */
+  async dropWebhooks(drop: boolean) {
+    return (await this.send('POST', '/webhooks', { drop })) as MoneyhubWebhookStats;
+  }
+  /** Starts a sync as Moneyhub's own schedule would (no API client involved); announced by webhook. */
+  async startSync(connectionId: string) {
+    return (await this.send('POST', `/connections/${encodeURIComponent(connectionId)}/sync`)) as {
+      syncId: string;
+      status: string;
+    };
+  }
+  /** A SET signed with the simulator's published key (or naming another `kid`), for receiver tests. */
+  async signWebhook(claims: Record<string, unknown>, kid?: string): Promise<string> {
+    return ((await this.send('POST', '/webhooks/sign', { claims, kid })) as { token: string }).token;
+  }
   async registerClient(client: ClientRegistration) {
     return (await this.send('POST', '/clients', client)) as {
       clientId: string;

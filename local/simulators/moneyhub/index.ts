@@ -19,6 +19,7 @@ import {
   type RegisteredClient,
   type ScopeFamily,
 } from './state';
+import { MoneyhubWebhooks, moneyhubWebhookControlRoutes } from './webhooks';
 
 export interface MoneyhubSimulatorOptions {
   port?: number;
@@ -44,6 +45,8 @@ export interface MoneyhubSimulator {
   seeded: SeededUser[];
   registerClient(client: ClientRegistration): RegisteredClient;
   seed(request: SeedRequest): SeededUser[];
+  /** Where sync completions are announced, and their deliveries (in-process, for the local stack). */
+  webhooks: MoneyhubWebhooks;
   close(): Promise<void>;
 }
 
@@ -85,21 +88,26 @@ export async function startMoneyhubSimulator(
   });
   for (const client of options.clients ?? []) state.registerClient(client);
 
-  // The simulator's own signing key: published at /oidc/certs like Moneyhub's, never used to sign.
-  const { publicKey } = await generateKeyPair('RS256');
+  // The simulator's own signing key: published at /oidc/certs like Moneyhub's; it signs webhooks.
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
   const publicJwk = await exportJWK(publicKey);
   publicJwk.kid = await calculateJwkThumbprint(publicJwk);
   publicJwk.alg = 'RS256';
   publicJwk.use = 'sig';
 
   const urls: MoneyhubUrls = { url: '', issuer: '', tokenEndpoint: '', jwksUri: '' };
+  const webhooks = new MoneyhubWebhooks({ privateKey, kid: publicJwk.kid }, () => urls.issuer);
+  state.onSyncCompleted = (sync) => webhooks.syncCompleted(sync);
   const simulator = await startSimulator({
     name: 'moneyhub',
     port: options.port,
     routes: moneyhubRoutes(state, urls, publicJwk),
-    controlRoutes: moneyhubControlRoutes(state),
+    controlRoutes: [...moneyhubControlRoutes(state), ...moneyhubWebhookControlRoutes(webhooks, state)],
     errorBody,
-    onReset: () => state.reset(),
+    onReset: () => {
+      state.reset();
+      webhooks.reset();
+    },
   });
   Object.assign(urls, {
     url: simulator.url,
@@ -120,8 +128,10 @@ export async function startMoneyhubSimulator(
     seeded,
     registerClient: (client) => state.registerClient(client),
     seed: (request) => applySeed(state, request),
+    webhooks,
     close: async () => {
       state.close();
+      await webhooks.close();
       await simulator.close();
     },
   };
@@ -146,3 +156,5 @@ export type {
   MoneyhubUser,
   UserConnection,
 } from './state';
+export type { MoneyhubWebhookStats } from './webhooks';
+export { MoneyhubWebhooks, moneyhubEventUrn } from './webhooks';

@@ -165,6 +165,10 @@ export class MoneyhubState {
   /** The latest access tokens issued and client assertions received (kept across resets), for leak checks. */
   private readonly issuedValues: string[] = [];
   private readonly pendingSyncs = new Set<NodeJS.Timeout>();
+  /** Told when a sync completes (local/simulators/moneyhub/webhooks.ts announces it). */
+  onSyncCompleted:
+    | ((sync: { userId: string; connectionId: string; syncId: string; fetchStatus: FetchStatus }) => void)
+    | undefined;
 
   constructor(private readonly initialSettings: MoneyhubSettings) {
     this.settings = { ...initialSettings };
@@ -297,6 +301,7 @@ export class MoneyhubState {
       buildSync({ id: syncId, connectionId, createdAt, fetchedAt, fetchStatus }, entry.connection.accountIds),
     );
     applySyncOutcome(entry.connection, fetchStatus, fetchedAt);
+    this.onSyncCompleted?.({ userId, connectionId, syncId, fetchStatus });
     return fetchStatus;
   }
 

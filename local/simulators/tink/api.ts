@@ -7,7 +7,7 @@ import { TinkErrorCode, TinkState } from './state';
 
 const refreshItemPattern = /^[A-Z][A-Z_]*$/;
 
-function authorize(
+export function authorize(
   state: TinkState,
   request: SimRequest,
   requirement: { scope: string; kind?: TokenKind },

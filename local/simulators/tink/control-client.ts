@@ -10,6 +10,7 @@ import type {
   TokenKind,
   UserDump,
 } from './state';
+import type { WebhookDeliveryStats, WebhookEndpoint } from './webhooks';
 
 export class TinkSimulatorControl extends SimulatorControl {
   async seed(seed: TinkSeed): Promise<SeedResult> {
@@ -70,5 +71,17 @@ export class TinkSimulatorControl extends SimulatorControl {
   /** Every (or every client/user) token answers 401 from now on. */
   async expireTokens(kind?: TokenKind): Promise<number> {
     return ((await this.send('POST', '/tokens/expire', kind ? { kind } : {})) as { expired: number }).expired;
+  }
+  /** Registered webhook endpoints (without secrets), the drop switch and delivery counts. */
+  async webhooks(): Promise<{ endpoints: WebhookEndpoint[]; drop: boolean } & WebhookDeliveryStats> {
+    return (await this.send('GET', '/webhooks')) as Awaited<ReturnType<TinkSimulatorControl['webhooks']>>;
+  }
+  /** While `drop` is set, webhook deliveries are lost (never sent). */
+  async dropWebhooks(drop: boolean): Promise<void> {
+    await this.send('POST', '/webhooks', { drop });
+  }
+  /** Starts a refresh as Tink's own background schedule would; its end is announced by webhook. */
+  async backgroundRefresh(credentialId: string): Promise<void> {
+    await this.send('POST', `/credentials/${encodeURIComponent(credentialId)}/background-refresh`);
   }
 }

@@ -7,6 +7,7 @@ import { seedUsers, tinkControlRoutes } from './control';
 import { TinkSimulatorControl } from './control-client';
 import type { SeedResult, TinkClient, TinkSettings } from './state';
 import { TinkErrorCode, TinkState } from './state';
+import { TinkWebhooks, tinkWebhookControlRoutes, tinkWebhookRoutes } from './webhooks';
 
 export interface TinkSimulatorOptions {
   port?: number;
@@ -29,6 +30,8 @@ export interface TinkSimulator {
   control: TinkSimulatorControl;
   /** The in-memory world, for in-process callers (the local start script, benchmarks). */
   state: TinkState;
+  /** Registered webhook endpoints and deliveries (in-process access for the local stack). */
+  webhooks: TinkWebhooks;
   seed(seed: TinkSeed): SeedResult;
   calls(): Record<string, number>;
   close(): Promise<void>;
@@ -64,16 +67,20 @@ export async function startTinkSimulator(options: TinkSimulatorOptions): Promise
   if (options.codeTtlMs !== undefined) settings.codeTtlMs = options.codeTtlMs;
   const state = new TinkState(options.clients, settings, options.now);
   if (options.seed) seedUsers(state, options.seed);
+  const webhooks = new TinkWebhooks(state);
 
   const running = await startSimulator({
     name: 'tink',
     port: options.port,
-    routes: tinkApiRoutes(state),
-    controlRoutes: tinkControlRoutes(state),
+    routes: [...tinkApiRoutes(state), ...tinkWebhookRoutes(state, webhooks)],
+    controlRoutes: [...tinkControlRoutes(state), ...tinkWebhookControlRoutes(webhooks)],
     errorBody: tinkErrorBody,
     requestIdHeader: 'X-Request-ID',
     echoHeaders: ['X-Client-Trace-ID'],
-    onReset: () => state.reset(),
+    onReset: () => {
+      state.reset();
+      webhooks.reset();
+    },
   });
 
   return {
@@ -81,9 +88,13 @@ export async function startTinkSimulator(options: TinkSimulatorOptions): Promise
     port: running.port,
     control: new TinkSimulatorControl(running.url),
     state,
+    webhooks,
     seed: (seed) => seedUsers(state, seed),
     calls: running.calls,
-    close: running.close,
+    close: async () => {
+      await webhooks.close();
+      await running.close();
+    },
   };
 }
 
@@ -102,3 +113,4 @@ export type {
   UserDump,
 } from './state';
 export { CredentialStatus, documentedTinkScopes, TinkErrorCode } from './state';
+export type { WebhookDeliveryStats, WebhookEndpoint } from './webhooks';

@@ -112,6 +112,14 @@ export interface TinkCredential {
   userId: string;
 }
 
+/** A refresh was accepted: it settles at `finishAtMs` (what the webhook simulation announces). */
+export interface RefreshStarted {
+  userId: string;
+  credentialId: string;
+  finishAtMs: number;
+  source: 'api' | 'background';
+}
+
 export interface RefreshRequestRecord {
   atMs: number;
   items: string[];
@@ -313,6 +321,8 @@ export class TinkState {
   /** The latest token and code values issued (kept across resets), for leak checks in tests. */
   private readonly issuedValues: string[] = [];
   private mintsSincePrune = 0;
+  /** Told of every accepted refresh (local/simulators/tink/webhooks.ts listens). */
+  onRefreshStarted: ((started: RefreshStarted) => void) | undefined;
 
   constructor(
     clients: TinkClient[],
@@ -754,6 +764,7 @@ export class TinkState {
     userId: string,
     credentialId: string,
     request: Omit<RefreshRequestRecord, 'atMs'>,
+    source: RefreshStarted['source'] = 'api',
   ): RefreshResult {
     const record = this.findRecord(userId, credentialId);
     if (!record || record.goneAtMs !== undefined) this.notFound();
@@ -789,15 +800,14 @@ export class TinkState {
     credential.status = walking;
     credential.statusPayload = statusPayloadFor(walking);
     credential.statusUpdated = now;
-    record.pending = {
-      finishAtMs: now + (record.refreshDurationMs ?? this.settings.refreshDurationMs),
-      outcome: record.refreshOutcome,
-    };
+    const finishAtMs = now + (record.refreshDurationMs ?? this.settings.refreshDurationMs);
+    record.pending = { finishAtMs, outcome: record.refreshOutcome };
     record.lastRefreshStartedMs = now;
     record.lastRefresh = { atMs: now, ...request };
     this.refreshCounts.set(credentialId, (this.refreshCounts.get(credentialId) ?? 0) + 1);
     const user = this.users.get(userId);
     if (user) this.advance(user, record);
+    this.onRefreshStarted?.({ userId, credentialId, finishAtMs, source });
     return { started: true };
   }
 
