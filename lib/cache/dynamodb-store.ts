@@ -4,13 +4,22 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { CachePurgeIncompleteError, CacheUnavailableError } from './errors';
-import type { CacheEntryRecord, CacheSnapshot, CacheStore, FillOutcome, StoreCallOptions } from './store';
+import type {
+  CacheEntryRecord,
+  CacheSnapshot,
+  CacheStore,
+  FillCallOptions,
+  FillOutcome,
+  StoreCallOptions,
+} from './store';
 
 const metaSortKey = 'meta';
 const entrySortKey = (resource: string) => `c#${resource}`;
@@ -68,11 +77,24 @@ export class DynamoDbCacheStore implements CacheStore {
     };
   }
 
+  /**
+   * Write, then verify. The put's condition sees only the entry item, which a purge may just have
+   * deleted, so a read whose provider answer arrived before a user's deletion could write that user's
+   * data back after the purge. After the put we therefore read `meta` (consistently): if the
+   * generation is no longer the one the entry was read under, an invalidation or purge came in
+   * between and the entry is withdrawn (deleted, on condition that it is still ours). Any purge is
+   * either before that read (it sees the new generation) or after the put (its Query deletes the
+   * entry), so nothing survives it.
+   * Weighed against: a transaction with a ConditionCheck on `meta` (one request, but dynalite has no
+   * TransactWriteItems and DynamoDB Local needs Java), and encrypting bodies with a per-user key kept
+   * in `meta` (one more read per hit, which must stay one request). Write-then-verify costs one
+   * GetItem per miss and nothing per hit.
+   */
   async fill(
     scope: string,
     resource: string,
     entry: CacheEntryRecord,
-    options: StoreCallOptions = {},
+    options: FillCallOptions = {},
   ): Promise<FillOutcome> {
     const item: StoredEntry & { pk: string; sk: string } = {
       pk: scope,
@@ -83,6 +105,7 @@ export class DynamoDbCacheStore implements CacheStore {
       freshUntilMs: entry.freshUntilMs,
       expiresAt: entry.expiresAtEpochSeconds,
     };
+    const verifyOptions = { abortSignal: options.verifyAbortSignal ?? options.abortSignal };
     try {
       await this.client.send(
         new PutCommand({
@@ -93,10 +116,61 @@ export class DynamoDbCacheStore implements CacheStore {
         }),
         { abortSignal: options.abortSignal },
       );
-      return 'stored';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'superseded';
+      // An aborted or failed put may still have landed: take it back rather than leave it unverified.
+      await this.withdraw(scope, resource, entry, verifyOptions).catch(() => undefined);
       throw new CacheUnavailableError('fill', { cause: error });
+    }
+    let generation: number | undefined;
+    try {
+      generation = await this.currentGeneration(scope, verifyOptions);
+    } catch {
+      // Unverified is treated as moved on: an entry we cannot vouch for is not left behind.
+    }
+    if (generation === entry.generation) return 'stored';
+    await this.withdraw(scope, resource, entry, verifyOptions);
+    return 'withdrawn';
+  }
+
+  private async currentGeneration(scope: string, options: StoreCallOptions): Promise<number> {
+    const result = await this.call('fill', options, (abortSignal) =>
+      this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: scope, sk: metaSortKey },
+          ProjectionExpression: 'gen',
+          ConsistentRead: true,
+        }),
+        { abortSignal },
+      ),
+    );
+    return typeof result.Item?.gen === 'number' ? result.Item.gen : 0;
+  }
+
+  /** Deletes the entry this fill wrote, and only that one (a newer fill may have replaced it). */
+  private async withdraw(
+    scope: string,
+    resource: string,
+    entry: CacheEntryRecord,
+    options: StoreCallOptions,
+  ): Promise<void> {
+    try {
+      await this.call('fill', options, (abortSignal) =>
+        this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { pk: scope, sk: entrySortKey(resource) },
+            ConditionExpression: 'gen = :gen AND storedAtMs = :storedAtMs',
+            ExpressionAttributeValues: { ':gen': entry.generation, ':storedAtMs': entry.storedAtMs },
+          }),
+          { abortSignal },
+        ),
+      );
+    } catch (error) {
+      if (error instanceof CacheUnavailableError && error.cause instanceof ConditionalCheckFailedException)
+        return;
+      throw error;
     }
   }
 

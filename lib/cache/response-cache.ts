@@ -5,7 +5,7 @@
 import { deadlineSignal } from '../call-context';
 import { countMetric, logger } from '../observability';
 import { CacheUnavailableError } from './errors';
-import type { CacheEntryRecord, CacheStore, StoreCallOptions } from './store';
+import { type CacheEntryRecord, type CacheStore, FillOutcome, type StoreCallOptions } from './store';
 
 export const CacheStatus = {
   /** Served from a fresh entry; no provider call. */
@@ -27,6 +27,12 @@ export interface CacheCallOptions {
    * table is given up on then, and retries stop, so the cache never outlives the invocation.
    */
   deadlineAtMs?: number;
+  /**
+   * Epoch ms by which the work that keeps the table right must be done even when the rest ran
+   * late: verifying (and if need be withdrawing) a fill. Later than `deadlineAtMs` (a reserve kept
+   * back from the invocation's safety margin); `deadlineAtMs` when absent.
+   */
+  reserveDeadlineAtMs?: number;
 }
 
 export interface CacheReadOptions<T> extends CacheCallOptions {
@@ -223,13 +229,11 @@ export class ResponseCache {
       expiresAtEpochSeconds: Math.ceil(freshUntilMs / 1000) + this.options.staleWindowSeconds,
     };
     try {
-      const outcome = await this.options.store.fill(
-        request.scope,
-        request.resource,
-        entry,
-        readCall(request),
-      );
-      return outcome === 'stored';
+      const outcome = await this.options.store.fill(request.scope, request.resource, entry, {
+        ...readCall(request),
+        verifyAbortSignal: deadlineSignal(request.reserveDeadlineAtMs ?? request.deadlineAtMs),
+      });
+      return outcome === FillOutcome.stored;
     } catch (error) {
       this.reportUnavailable('fill', request.scope, error);
       return false;

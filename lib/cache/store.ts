@@ -18,22 +18,40 @@ export interface CacheSnapshot {
   entry?: CacheEntryRecord;
 }
 
-export type FillOutcome = 'stored' | 'superseded';
+export const FillOutcome = {
+  stored: 'stored',
+  /** The entry already held a newer generation; nothing was written. */
+  superseded: 'superseded',
+  /** Written, but the generation moved on meanwhile (invalidation or purge): taken back out. */
+  withdrawn: 'withdrawn',
+} as const;
+export type FillOutcome = (typeof FillOutcome)[keyof typeof FillOutcome];
 
 /** Per call: a signal that aborts the storage call (the invocation's deadline has come). */
 export interface StoreCallOptions {
   abortSignal?: AbortSignal;
 }
 
+export interface FillCallOptions extends StoreCallOptions {
+  /**
+   * Aborts the verification after the write and a withdrawal; later than `abortSignal`, so that a
+   * write that may have landed can still be checked and taken back.
+   */
+  verifyAbortSignal?: AbortSignal;
+}
+
 export interface CacheStore {
   /** The scope's generation and the entry, in one consistent round trip. */
   read(scope: string, resource: string, options?: StoreCallOptions): Promise<CacheSnapshot>;
-  /** Writes the entry unless the stored one belongs to a newer generation. */
+  /**
+   * Writes the entry unless the stored one belongs to a newer generation, and never leaves it behind
+   * when the scope's generation moved on meanwhile (a purged user's data must not come back).
+   */
   fill(
     scope: string,
     resource: string,
     entry: CacheEntryRecord,
-    options?: StoreCallOptions,
+    options?: FillCallOptions,
   ): Promise<FillOutcome>;
   /** Makes every entry of the scope unusable in O(1); returns the new generation. */
   bumpGeneration(

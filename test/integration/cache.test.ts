@@ -2,7 +2,7 @@
 // in the conformance lane (`npm run test:conformance`). A controllable clock pins the expiry maths.
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDynamoDocumentClient, dynamoDocumentClient } from '../../lib/cache/dynamodb-client';
 import { DynamoDbCacheStore } from '../../lib/cache/dynamodb-store';
 import { CacheStatus, ResponseCache } from '../../lib/cache/response-cache';
@@ -75,7 +75,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       expect(requests.byOperation()).toEqual({ BatchGetItem: 1 });
     });
 
-    it('fills on a miss with at most two DynamoDB requests', async () => {
+    it('fills on a miss with one read, one conditional put and one generation check', async () => {
       const { cache, scope, loader } = setup();
 
       const result = await cache.read({
@@ -91,7 +91,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
         ageSeconds: 0,
         ttlSeconds: 300,
       });
-      expect(requests.byOperation()).toEqual({ BatchGetItem: 1, PutItem: 1 });
+      expect(requests.byOperation()).toEqual({ BatchGetItem: 1, PutItem: 1, GetItem: 1 });
     });
 
     it('is fresh until freshUntil and reloads from that instant on', async () => {
@@ -334,6 +334,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
   describe('Method: fill (store)', () => {
     it('never overwrites an entry of a newer generation', async () => {
       const { store, scope } = setup();
+      await client.send(new PutCommand({ TableName: tableName, Item: { pk: scope, sk: 'meta', gen: 5 } }));
       const entry = (generation: number, body: string) => ({
         generation,
         body,
@@ -396,6 +397,46 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       expect(remaining.Items?.[0]?.expiresAt).toBeGreaterThan(startMs / 1000);
       expect(Object.keys(remaining.Items?.[0] ?? {}).sort()).toEqual(['expiresAt', 'gen', 'pk', 'sk']);
       expect(other).toMatchObject({ status: CacheStatus.hit, value: 'kept' });
+    });
+    it.each([
+      { name: 'a read', bypass: false },
+      { name: "a refill that skips the cache (the sweep's no-cache lists)", bypass: true },
+    ])('leaves no data behind when $name fills after the purge', async ({ bypass }) => {
+      // Prepare: the user's data cached, then a read that missed and holds its provider answer
+      const { cache, scope, loader } = setup();
+      await cache.read({ scope, resource: 'other', freshSeconds: 30, load: loader({ email: 'a@b.c' }) });
+      const heldAnswer = deferred<{ email: string }>();
+      let loadStarted = false;
+      const lateRead = cache.read({
+        scope,
+        resource: 'user',
+        freshSeconds: 30,
+        bypass,
+        load: () => {
+          loadStarted = true;
+          return heldAnswer.promise;
+        },
+      });
+      await vi.waitFor(() => expect(loadStarted).toBe(true), { interval: 5 });
+
+      // Act: the user is purged; then the provider answer (taken before the deletion) arrives
+      const purged = await cache.purge(scope);
+      heldAnswer.resolve({ email: 'a@b.c' });
+      const landed = await lateRead;
+      const remaining = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': scope },
+          ConsistentRead: true,
+        }),
+      );
+
+      // Assess: only the generation marker, no item holding a body
+      expect(purged.complete).toBe(true);
+      expect(landed).toMatchObject({ value: { email: 'a@b.c' }, stored: false });
+      expect(remaining.Items?.map((item) => item.sk)).toEqual(['meta']);
+      expect(remaining.Items?.some((item) => 'body' in item)).toBe(false);
     });
   });
 

@@ -538,15 +538,54 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
     const entry = await cacheItem(scope, 'c#connections');
     const next = await readRoutes[3]?.read(users);
 
-    // Assess: the late entry holds the old list under the old generation, so it is never served
+    // Assess: the late fill saw the generation move on after its write and took the entry back out
     expect(deleted?.statusCode).toBe(204);
     expect(late.json<{ data: unknown[] }>().data).toHaveLength(2);
-    expect(entry?.gen).toBe(0);
+    expect(entry).toBeUndefined();
     expect(meta?.gen).toBe(1);
-    expect(JSON.parse(String(entry?.body)).data).toHaveLength(2);
     expect(next?.headers['Cache-Status']).toMatch(/fwd=miss; stored/);
     expect(next?.json<{ data: { id: string }[] }>().data.map((c) => c.id)).toEqual([users.connectionIds[1]]);
   });
+
+  it.each([
+    { name: 'moneyhub.deleteUser', read: 2, mutation: 'moneyhub.deleteUser', scope: 'moneyhub' },
+    { name: 'tink.deleteUser', read: 0, mutation: 'tink.deleteUser', scope: 'tink' },
+  ])(
+    "$name: a fill that lands after the purge leaves none of the user's data in the table",
+    async (testCase) => {
+      // Prepare: a read whose provider answer arrived before the deletion, its fill held by a slow table
+      const users = await seedUsers();
+      const userId = testCase.scope === 'tink' ? users.tinkUserId : users.moneyhubUserId;
+      const scope = `${testCase.scope}#${userId}`;
+      const mutation = mutations.find((candidate) => candidate.name === testCase.mutation);
+      proxy.inject({ operations: ['PutItem'], fault: { kind: 'delay', ms: 600 }, times: 1 });
+      proxy.resetCounts();
+      const slowRead = readRoutes[testCase.read]?.read(users) as Promise<HandlerResponse>;
+      await vi.waitFor(() => expect(proxy.requests().PutItem).toBe(1), { interval: 5 });
+
+      // Act: the user is deleted and purged while that fill is on its way; then the fill lands
+      const deleted = await mutation?.mutate(users);
+      const partitionRightAfterDelete = await partition(scope);
+      const late = await slowRead;
+      const items = (
+        await table.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': scope },
+            ConsistentRead: true,
+          }),
+        )
+      ).Items;
+
+      // Assess: only the generation marker remains, holding no provider data
+      expect(deleted?.statusCode).toBe(204);
+      expect(partitionRightAfterDelete).toEqual(['meta']);
+      expect(late.statusCode).toBe(200);
+      expect(items?.map((item) => item.sk)).toEqual(['meta']);
+      expect(items?.some((item) => 'body' in item)).toBe(false);
+    },
+  );
 
   // An invalidation lost for good (the table still refusing writes after the retries) leaves the
   // entries filled before the change usable until their own freshness ends (at most the TTL), with

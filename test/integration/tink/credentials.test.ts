@@ -84,7 +84,7 @@ describe('Route: GET /tink/users/{userId}/credentials', () => {
       userId,
     });
     expect(await providerCalls()).toEqual({ [route.list]: 1, total: 1 });
-    expect(dynamoRequests.byOperation()).toEqual({ BatchGetItem: 1, PutItem: 1 });
+    expect(dynamoRequests.byOperation()).toEqual({ BatchGetItem: 1, PutItem: 1, GetItem: 1 });
   });
 
   it('reports a plain miss with the fresh TTL, then serves a hit with no provider call and one DynamoDB request', async () => {
@@ -194,7 +194,7 @@ describe('Route: GET /tink/users/{userId}/credentials/{credentialId}', () => {
     expect(miss.json()).toMatchObject({ id: credentialId, status: 'UPDATED', type: 'MOBILE_BANKID', userId });
     expect(miss.headers['Cache-Status']).toBe('open-banking-users; fwd=miss; stored; ttl=30');
     expect(missCalls).toEqual({ [route.get]: 1, total: 1 });
-    expect(missRequests).toEqual({ BatchGetItem: 1, PutItem: 1 });
+    expect(missRequests).toEqual({ BatchGetItem: 1, PutItem: 1, GetItem: 1 });
     expect(hit.body).toBe(miss.body);
     expect(hit.headers['Cache-Status']).toMatch(/; hit; /);
     expect(await providerCalls()).toEqual({ total: 0 });
