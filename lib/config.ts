@@ -33,6 +33,11 @@ const coreSchema = z.object({
   PROVIDER_RETRY_AFTER_CAP_SECONDS: seconds(5),
   /** Kept back from the Lambda's remaining time so a handler can still answer 504 itself. */
   DEADLINE_SAFETY_MS: milliseconds(500),
+  /**
+   * Part of DEADLINE_SAFETY_MS reserved for the cache work after a provider mutation (invalidation,
+   * purge), so a provider answer that comes at the deadline cannot leave it no time.
+   */
+  CACHE_WORK_RESERVE_MS: milliseconds(300),
   /** Used when there is no Lambda context (scripts, tests calling clients directly). */
   DEFAULT_DEADLINE_MS: milliseconds(10_000),
   REGISTRY_SHARDS: z.coerce.number().int().min(1).max(1000).default(16),
@@ -126,7 +131,14 @@ function memoize<T>(load: () => T): (() => T) & { reset(): void } {
   });
 }
 
-export const coreConfig = memoize(() => parseSection('core', coreSchema));
+export const coreConfig = memoize(() => {
+  const env = parseSection('core', coreSchema);
+  if (env.CACHE_WORK_RESERVE_MS >= env.DEADLINE_SAFETY_MS)
+    throw new ConfigError(
+      'Invalid core configuration: CACHE_WORK_RESERVE_MS must be less than DEADLINE_SAFETY_MS (the reserve is taken out of the safety margin, which must still leave time to answer)',
+    );
+  return env;
+});
 
 export const tinkConfig = memoize(() => {
   const env = parseSection('Tink', tinkSchema);

@@ -658,3 +658,78 @@ describe('With a table that accepts connections and never answers', () => {
     expect(bare.elapsedMs).toBeLessThan(4000);
   });
 });
+
+// A provider mutation may answer at the very end of the invocation's time, or after it (the caller
+// hears 504 while the provider acted). The invalidation or purge after it has a reserve of its own
+// (CACHE_WORK_RESERVE_MS, 300 ms by default, out of the 500 ms safety margin), and runs whatever the
+// outcome, unless the provider refused the change.
+const heldMutations = [
+  {
+    name: 'moneyhub.deleteUser',
+    hold: (ms: number) => moneyhub.injectFault('DELETE /users/:userId', { kind: 'latency', ms }, 1),
+    scope: (users: Users) => `moneyhub#${users.moneyhubUserId}`,
+  },
+  {
+    name: 'tink.deleteUser',
+    hold: (ms: number) => tink.injectFault('POST /api/v1/user/delete', { kind: 'latency', ms }, 1),
+    scope: (users: Users) => `tink#${users.tinkUserId}`,
+  },
+  {
+    name: 'moneyhub.deleteConnection',
+    hold: (ms: number) =>
+      moneyhub.injectFault('DELETE /users/:userId/connection/:connectionId', { kind: 'latency', ms }, 1),
+    scope: (users: Users) => `moneyhub#${users.moneyhubUserId}`,
+  },
+];
+
+describe('The cache work after a mutation has its own time, and runs when the outcome is unknown', () => {
+  it.each(heldMutations)(
+    '$name answered just before the deadline: the invalidation or purge still completes',
+    async (held) => {
+      // Prepare: tokens warm (one mutation done before), the entry cached; the provider answers
+      // ~250 ms before the deadline and the table takes 300 ms for the generation bump
+      const mutation = mutations.find((candidate) => candidate.name === held.name) as Mutation;
+      const warmUp = await seedUsers();
+      await mutation.mutate(warmUp);
+      const users = await seedUsers();
+      expect((await mutation.fill(users)).headers['Cache-Status']).toMatch(/fwd=miss; stored/);
+      const remainingMs = 3_000; // the provider deadline is 2 500 ms away (500 ms safety margin)
+      await held.hold(2_250);
+      proxy.inject({ operations: ['UpdateItem'], fault: { kind: 'delay', ms: 300 }, times: 1 });
+
+      // Act
+      const response = await mutation.mutate(users, remainingMs);
+
+      // Assess
+      expect(response.statusCode).toBe(mutation.status);
+      expect((await cacheItem(held.scope(users), 'meta'))?.gen).toBe(1);
+      if (mutation.cacheOperation === 'purge') expect(await partition(held.scope(users))).toEqual(['meta']);
+      const next = await mutation.fill(users);
+      expect(next.headers['Cache-Status'] ?? '').not.toMatch(/hit/);
+    },
+  );
+
+  it.each(heldMutations)(
+    '$name answered after the deadline (504, outcome unknown): the cache is invalidated or purged anyway',
+    async (held) => {
+      // Prepare: the entry cached; the provider acts only after our deadline has passed
+      const mutation = mutations.find((candidate) => candidate.name === held.name) as Mutation;
+      const users = await seedUsers();
+      expect((await mutation.fill(users)).headers['Cache-Status']).toMatch(/fwd=miss; stored/);
+      await held.hold(1_500);
+
+      // Act: 1 000 ms to the provider deadline
+      const response = await mutation.mutate(users, 1_500);
+      const partitionAfter = await partition(held.scope(users));
+      const meta = await cacheItem(held.scope(users), 'meta');
+      await vi.waitFor(() => mutation.acted(users), { timeout: 5_000, interval: 50 });
+      const next = await mutation.fill(users);
+
+      // Assess: the deleted user or connection is never served from the cache afterwards
+      expect(response.statusCode).toBe(504);
+      expect(meta?.gen).toBe(1);
+      if (mutation.cacheOperation === 'purge') expect(partitionAfter).toEqual(['meta']);
+      expect(next.headers['Cache-Status'] ?? '').not.toMatch(/hit/);
+    },
+  );
+});

@@ -281,7 +281,7 @@ describe('Route: DELETE /tink/users/{userId}/credentials/{credentialId}', () => 
     expect(listed.find((credential) => credential.id === gone)?.status ?? 'DELETED').toBe('DELETED');
   });
 
-  it('answers 404 for an unknown credential and invalidates nothing', async () => {
+  it('answers 404 for an unknown credential and invalidates the user (a cached list must not show it)', async () => {
     const { userId } = await seedUser();
     await list(userId);
     await startCounting();
@@ -293,8 +293,8 @@ describe('Route: DELETE /tink/users/{userId}/credentials/{credentialId}', () => 
     });
 
     expectProblem(response, 404);
-    expect(dynamoRequests.total()).toBe(0);
-    expect((await list(userId)).headers['Cache-Status']).toMatch(/; hit; /);
+    expect(dynamoRequests.byOperation()).toEqual({ UpdateItem: 1 });
+    expect((await list(userId)).headers['Cache-Status']).toMatch(/fwd=miss; stored/);
   });
 });
 
