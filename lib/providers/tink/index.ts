@@ -35,7 +35,7 @@ export interface TinkUsersOptions {
   cache: ResponseCache;
   registry: EnrollmentRegistry;
   credentialsFreshSeconds: number;
-  /** Freshness while any credential is CREATED, AUTHENTICATING or UPDATING. */
+  /** Freshness while any credential is CREATED, AUTHENTICATING, UPDATING or DELETED. */
   inProgressFreshSeconds: number;
 }
 
@@ -43,6 +43,12 @@ export interface ReadOptions {
   /** The caller sent `Cache-Control: no-cache`: skip the cached entry and refill it. */
   noCache?: boolean;
 }
+
+/**
+ * Statuses Tink is about to change, cached only with the short freshness: the in-progress ones, and
+ * DELETED, which Tink lists for a moment after a delete before the credential is gone.
+ */
+const shortFreshnessStatuses: ReadonlySet<string> = new Set([...inProgressStatuses, 'DELETED']);
 
 export class TinkUsers {
   private readonly lifecycle: UserLifecycle;
@@ -128,8 +134,8 @@ export class TinkUsers {
   }
 
   private freshSecondsFor(credentials: TinkCredential[]): number {
-    const inProgress = credentials.some((credential) => inProgressStatuses.has(credential.status));
-    return inProgress ? this.options.inProgressFreshSeconds : this.options.credentialsFreshSeconds;
+    const changing = credentials.some((credential) => shortFreshnessStatuses.has(credential.status));
+    return changing ? this.options.inProgressFreshSeconds : this.options.credentialsFreshSeconds;
   }
 }
 

@@ -159,6 +159,29 @@ describe('Route: GET /tink/users/{userId}/credentials', () => {
     expect(settledExpired.headers['Cache-Status']).toMatch(/fwd=miss/);
   });
 
+  it('keeps a list showing a DELETED credential fresh for 2 s only (Tink lists it until the deletion settles)', async () => {
+    // Prepare: a credential Tink still lists as DELETED, under a frozen clock
+    const { userId } = await seedUser([{ status: 'UPDATED' }, { status: 'DELETED' }]);
+    const startMs = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(startMs);
+
+    // Act
+    const miss = await list(userId);
+    vi.setSystemTime(startMs + 1_900);
+    const stillFresh = await list(userId);
+    vi.setSystemTime(startMs + 2_000);
+    await startCounting();
+    const expired = await list(userId);
+
+    // Assess
+    expect(statusesOf(miss).sort()).toEqual(['DELETED', 'UPDATED']);
+    expect(miss.headers['Cache-Status']).toBe('open-banking-users; fwd=miss; stored; ttl=2');
+    expect(stillFresh.headers['Cache-Status']).toMatch(/; hit; ttl=1$/);
+    expect(expired.headers['Cache-Status']).toMatch(/fwd=miss/);
+    expect(await providerCalls()).toEqual({ [route.list]: 1, total: 1 });
+  });
+
   it('answers 404 for a user Tink does not know, and caches nothing', async () => {
     // Act
     const userId = 'ffffffffffffffffffffffffffffffff';
