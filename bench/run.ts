@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const benches = (process.env.BENCHES ?? 'cache-read,sweep').split(',');
+const benches = (process.env.BENCHES ?? 'cache-read,sweep,workload').split(',');
 let failed = false;
 for (const name of benches) {
   const file = path.join(__dirname, `${name}.ts`);

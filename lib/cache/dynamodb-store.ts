@@ -17,7 +17,9 @@ import type {
   CacheSnapshot,
   CacheStore,
   FillCallOptions,
+  FillLease,
   FillOutcome,
+  HeldLease,
   StoreCallOptions,
 } from './store';
 
@@ -32,7 +34,20 @@ interface StoredEntry {
   storedAtMs: number;
   freshUntilMs: number;
   expiresAt: number;
+  /** A refill lease lives on the entry item: the fill's put replaces it, a purge deletes it. */
+  leaseUntilMs?: number;
 }
+
+/** A lease-only item outlives its lease by this much, then TTL reaps it. */
+const leaseItemRetentionSeconds = 60;
+
+const entryOf = (stored: StoredEntry): CacheEntryRecord => ({
+  generation: stored.gen,
+  body: stored.body,
+  storedAtMs: stored.storedAtMs,
+  freshUntilMs: stored.freshUntilMs,
+  expiresAtEpochSeconds: stored.expiresAt,
+});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoffMs = (attempt: number) => Math.random() * Math.min(1000, 25 * 2 ** attempt);
@@ -64,17 +79,85 @@ export class DynamoDbCacheStore implements CacheStore {
       keys = (result.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, string>[] | undefined) ?? [];
     }
     const meta = items.find((item) => item.sk === metaSortKey);
-    const stored = items.find((item) => item.sk !== metaSortKey) as StoredEntry | undefined;
+    const stored = items.find((item) => item.sk !== metaSortKey) as Partial<StoredEntry> | undefined;
+    const hasEntry = stored?.body !== undefined && typeof stored.gen === 'number';
     return {
       generation: typeof meta?.gen === 'number' ? meta.gen : 0,
-      entry: stored && {
-        generation: stored.gen,
-        body: stored.body,
-        storedAtMs: stored.storedAtMs,
-        freshUntilMs: stored.freshUntilMs,
-        expiresAtEpochSeconds: stored.expiresAt,
-      },
+      leaseUntilMs: stored?.leaseUntilMs,
+      entry: hasEntry ? entryOf(stored as StoredEntry) : undefined,
     };
+  }
+
+  async acquireLease(
+    scope: string,
+    resource: string,
+    lease: FillLease,
+    options: StoreCallOptions = {},
+  ): Promise<boolean> {
+    return this.conditionally(() =>
+      this.call('lease', options, (abortSignal) =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: scope, sk: entrySortKey(resource) },
+            // A lease-only item (no entry yet) is reaped by TTL like any other.
+            UpdateExpression:
+              'SET leaseUntilMs = :leaseUntilMs, expiresAt = if_not_exists(expiresAt, :expiresAt)',
+            ConditionExpression: 'attribute_not_exists(leaseUntilMs) OR leaseUntilMs <= :nowMs',
+            ExpressionAttributeValues: {
+              ':leaseUntilMs': lease.leaseUntilMs,
+              ':nowMs': lease.nowMs,
+              ':expiresAt': Math.ceil(lease.leaseUntilMs / 1000) + leaseItemRetentionSeconds,
+            },
+          }),
+          { abortSignal },
+        ),
+      ),
+    );
+  }
+
+  async releaseLease(
+    scope: string,
+    resource: string,
+    lease: HeldLease,
+    options: StoreCallOptions = {},
+  ): Promise<void> {
+    const key = { pk: scope, sk: entrySortKey(resource) };
+    const values = { ':leaseUntilMs': lease.leaseUntilMs };
+    // Either write fails its condition when the lease is someone else's by now: theirs to keep.
+    await this.conditionally(() =>
+      this.call('lease', options, (abortSignal) =>
+        this.client.send(
+          lease.onEntry
+            ? new UpdateCommand({
+                TableName: this.tableName,
+                Key: key,
+                UpdateExpression: 'REMOVE leaseUntilMs',
+                ConditionExpression: 'leaseUntilMs = :leaseUntilMs',
+                ExpressionAttributeValues: values,
+              })
+            : new DeleteCommand({
+                TableName: this.tableName,
+                Key: key,
+                ConditionExpression: 'leaseUntilMs = :leaseUntilMs AND attribute_not_exists(body)',
+                ExpressionAttributeValues: values,
+              }),
+          { abortSignal },
+        ),
+      ),
+    );
+  }
+
+  /** Runs a conditional write: whether its condition held (a failed condition is not an error). */
+  private async conditionally(write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (error instanceof CacheUnavailableError && error.cause instanceof ConditionalCheckFailedException)
+        return false;
+      throw error;
+    }
   }
 
   /**

@@ -16,6 +16,22 @@ export interface CacheSnapshot {
   /** The scope's current generation; 0 when the scope has never been invalidated. */
   generation: number;
   entry?: CacheEntryRecord;
+  /** Until when (epoch ms) another reader holds the lease to refill the entry, if one was taken. */
+  leaseUntilMs?: number;
+}
+
+/** A short claim on refilling one entry, so that concurrent misses across instances load it once. */
+export interface FillLease {
+  nowMs: number;
+  /** The fill that replaces the entry clears it; a holder that dies leaves it to run out. */
+  leaseUntilMs: number;
+}
+
+export interface HeldLease {
+  /** Identifies the lease: no two holders of one entry's lease can have the same end. */
+  leaseUntilMs: number;
+  /** Whether the lease was taken on an existing entry (else on a lease-only item). */
+  onEntry: boolean;
 }
 
 export const FillOutcome = {
@@ -53,6 +69,21 @@ export interface CacheStore {
     entry: CacheEntryRecord,
     options?: FillCallOptions,
   ): Promise<FillOutcome>;
+  /**
+   * Takes the lease on refilling the entry unless another holder's lease is still running (one
+   * conditional write); the entry, if any, is kept. Returns whether this caller holds it now.
+   */
+  acquireLease(
+    scope: string,
+    resource: string,
+    lease: FillLease,
+    options?: StoreCallOptions,
+  ): Promise<boolean>;
+  /**
+   * Gives up a lease this caller holds when no fill replaced it (one conditional write): a
+   * lease-only item is deleted, an entry keeps its data and loses only the lease.
+   */
+  releaseLease(scope: string, resource: string, lease: HeldLease, options?: StoreCallOptions): Promise<void>;
   /** Makes every entry of the scope unusable in O(1); returns the new generation. */
   bumpGeneration(
     scope: string,

@@ -26,9 +26,15 @@ const previousEnv = vi.hoisted(() => {
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL,
     DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
+    DEADLINE_SAFETY_MS: process.env.DEADLINE_SAFETY_MS,
+    CACHE_WORK_RESERVE_MS: process.env.CACHE_WORK_RESERVE_MS,
   };
   delete process.env.POWERTOOLS_METRICS_DISABLED;
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
+  // Wider than the defaults (500 / 300 ms), so that on a busy machine the deadline tests below tell
+  // a reserve from none by hundreds of ms, and a handler still has time to answer after it.
+  process.env.DEADLINE_SAFETY_MS = '1500';
+  process.env.CACHE_WORK_RESERVE_MS = '1000';
   return previous;
 });
 
@@ -506,12 +512,13 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
 
     // Act
     const response = await mutations[3]?.mutate(users);
+    const invalidationRequests = proxy.requests().UpdateItem;
     const next = await readRoutes[3]?.read(users);
 
     // Assess
     logs.restore();
     expect(response?.statusCode).toBe(204);
-    expect(proxy.requests().UpdateItem).toBe(3);
+    expect(invalidationRequests).toBe(3);
     expect(proxy.faulted().UpdateItem).toBe(2);
     expect(proxy.firstAttempts().UpdateItem).toBeGreaterThanOrEqual(2);
     expect(metricCount(logs, 'CacheInvalidation')).toBe(1);
@@ -527,7 +534,7 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
     proxy.inject({ operations: ['PutItem'], fault: { kind: 'delay', ms: 600 }, times: 1 });
     proxy.resetCounts();
     const slowRead = readRoutes[3]?.read(users) as Promise<HandlerResponse>;
-    await vi.waitFor(() => expect(proxy.requests().PutItem).toBe(1), { interval: 5 });
+    await vi.waitFor(() => expect(proxy.requests().PutItem).toBe(1), { interval: 5, timeout: 10_000 });
 
     // Act: the connection is deleted (its invalidation throttled once, then landing) while that
     // fill is still on its way; the fill lands after the generation moved on
@@ -561,7 +568,7 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
       proxy.inject({ operations: ['PutItem'], fault: { kind: 'delay', ms: 600 }, times: 1 });
       proxy.resetCounts();
       const slowRead = readRoutes[testCase.read]?.read(users) as Promise<HandlerResponse>;
-      await vi.waitFor(() => expect(proxy.requests().PutItem).toBe(1), { interval: 5 });
+      await vi.waitFor(() => expect(proxy.requests().PutItem).toBe(1), { interval: 5, timeout: 10_000 });
 
       // Act: the user is deleted and purged while that fill is on its way; then the fill lands
       const deleted = await mutation?.mutate(users);
@@ -661,8 +668,8 @@ describe('With a table that accepts connections and never answers', () => {
 
 // A provider mutation may answer at the very end of the invocation's time, or after it (the caller
 // hears 504 while the provider acted). The invalidation or purge after it has a reserve of its own
-// (CACHE_WORK_RESERVE_MS, 300 ms by default, out of the 500 ms safety margin), and runs whatever the
-// outcome, unless the provider refused the change.
+// (CACHE_WORK_RESERVE_MS out of the DEADLINE_SAFETY_MS margin: 1 000 of 1 500 ms in this file), and
+// runs whatever the outcome, unless the provider refused the change.
 const heldMutations = [
   {
     name: 'moneyhub.deleteUser',
@@ -687,15 +694,15 @@ describe('The cache work after a mutation has its own time, and runs when the ou
     '$name answered just before the deadline: the invalidation or purge still completes',
     async (held) => {
       // Prepare: tokens warm (one mutation done before), the entry cached; the provider answers
-      // ~250 ms before the deadline and the table takes 300 ms for the generation bump
+      // ~250 ms before the deadline and the table takes 600 ms for the generation bump
       const mutation = mutations.find((candidate) => candidate.name === held.name) as Mutation;
       const warmUp = await seedUsers();
       await mutation.mutate(warmUp);
       const users = await seedUsers();
       expect((await mutation.fill(users)).headers['Cache-Status']).toMatch(/fwd=miss; stored/);
-      const remainingMs = 3_000; // the provider deadline is 2 500 ms away (500 ms safety margin)
-      await held.hold(2_250);
-      proxy.inject({ operations: ['UpdateItem'], fault: { kind: 'delay', ms: 300 }, times: 1 });
+      const remainingMs = 3_000; // the provider deadline is 1 500 ms away
+      await held.hold(1_250);
+      proxy.inject({ operations: ['UpdateItem'], fault: { kind: 'delay', ms: 600 }, times: 1 });
 
       // Act
       const response = await mutation.mutate(users, remainingMs);
@@ -719,7 +726,7 @@ describe('The cache work after a mutation has its own time, and runs when the ou
       await held.hold(1_500);
 
       // Act: 1 000 ms to the provider deadline
-      const response = await mutation.mutate(users, 1_500);
+      const response = await mutation.mutate(users, 2_500);
       const partitionAfter = await partition(held.scope(users));
       const meta = await cacheItem(held.scope(users), 'meta');
       await vi.waitFor(() => mutation.acted(users), { timeout: 5_000, interval: 50 });
