@@ -28,7 +28,8 @@ export function callContextFrom(context: Partial<Context> | undefined, nowMs = D
  * provider answered, that work has its own time.
  */
 export function cacheWorkDeadlineAtMs(call: CallContext): number {
-  return call.deadlineAtMs + coreConfig().CACHE_WORK_RESERVE_MS;
+  const config = coreConfig();
+  return call.deadlineAtMs + Math.min(config.CACHE_WORK_RESERVE_MS, config.DEADLINE_SAFETY_MS);
 }
 
 /** A signal that aborts at the deadline (epoch ms), for calls that take one; none without a deadline. */
