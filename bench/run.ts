@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const benches = (process.env.BENCHES ?? 'cache-read,sweep,sweep-scale,cold-start').split(',');
+const benches = (process.env.BENCHES ?? 'cache-read,workload,sweep,sweep-scale,cold-start').split(',');
 let failed = false;
 for (const name of benches) {
   const file = path.join(__dirname, `${name}.ts`);

@@ -30,6 +30,16 @@ export function callContextFrom(context: Partial<Context> | undefined, nowMs = D
   };
 }
 
+/**
+ * Epoch ms by which the cache work after a provider mutation (invalidation, purge) must be done:
+ * past the provider deadline by a reserve taken out of the safety margin, so however late the
+ * provider answered, that work has its own time.
+ */
+export function cacheWorkDeadlineAtMs(call: CallContext): number {
+  const config = coreConfig();
+  return call.deadlineAtMs + Math.min(config.CACHE_WORK_RESERVE_MS, config.DEADLINE_SAFETY_MS);
+}
+
 /** A signal that aborts at the deadline (epoch ms), for calls that take one; none without a deadline. */
 export function deadlineSignal(deadlineAtMs: number | undefined): AbortSignal | undefined {
   if (deadlineAtMs === undefined) return undefined;

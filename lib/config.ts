@@ -46,6 +46,12 @@ const coreSchema = z.object({
     .default(4 * 1024 * 1024),
   /** Kept back from the Lambda's remaining time so a handler can still answer 504 itself. */
   DEADLINE_SAFETY_MS: milliseconds(500),
+  /**
+   * Part of DEADLINE_SAFETY_MS reserved for the cache work after a provider mutation (invalidation,
+   * purge), so a provider answer that comes at the deadline cannot leave it no time. Never more
+   * than DEADLINE_SAFETY_MS itself.
+   */
+  CACHE_WORK_RESERVE_MS: milliseconds(300),
   /** Used when there is no Lambda context (scripts, tests calling clients directly). */
   DEFAULT_DEADLINE_MS: milliseconds(10_000),
   REGISTRY_SHARDS: z.coerce.number().int().min(1).max(1000).default(16),

@@ -4,14 +4,25 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { countMetric, logger } from '../observability';
 import { CachePurgeIncompleteError, CacheUnavailableError } from './errors';
-import type { CacheEntryRecord, CacheSnapshot, CacheStore, FillOutcome, StoreCallOptions } from './store';
+import {
+  type CacheEntryRecord,
+  type CacheSnapshot,
+  type CacheStore,
+  type FillCallOptions,
+  type FillLease,
+  FillOutcome,
+  type HeldLease,
+  type StoreCallOptions,
+} from './store';
 
 const metaSortKey = 'meta';
 const entrySortKey = (resource: string) => `c#${resource}`;
@@ -24,7 +35,20 @@ interface StoredEntry {
   storedAtMs: number;
   freshUntilMs: number;
   expiresAt: number;
+  /** A refill lease lives on the entry item: the fill's put replaces it, a purge deletes it. */
+  leaseUntilMs?: number;
 }
+
+/** A lease-only item outlives its lease by this much, then TTL reaps it. */
+const leaseItemRetentionSeconds = 60;
+
+const entryOf = (stored: StoredEntry): CacheEntryRecord => ({
+  generation: stored.gen,
+  body: stored.body,
+  storedAtMs: stored.storedAtMs,
+  freshUntilMs: stored.freshUntilMs,
+  expiresAtEpochSeconds: stored.expiresAt,
+});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoffMs = (attempt: number) => Math.random() * Math.min(1000, 25 * 2 ** attempt);
@@ -67,24 +91,105 @@ export class DynamoDbCacheStore implements CacheStore {
       keys = (result.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, string>[] | undefined) ?? [];
     }
     const meta = items.find((item) => item.sk === metaSortKey);
-    const stored = items.find((item) => item.sk !== metaSortKey) as StoredEntry | undefined;
+    const stored = items.find((item) => item.sk !== metaSortKey) as Partial<StoredEntry> | undefined;
+    const hasEntry = stored?.body !== undefined && typeof stored.gen === 'number';
     return {
       generation: typeof meta?.gen === 'number' ? meta.gen : 0,
-      entry: stored && {
-        generation: stored.gen,
-        body: stored.body,
-        storedAtMs: stored.storedAtMs,
-        freshUntilMs: stored.freshUntilMs,
-        expiresAtEpochSeconds: stored.expiresAt,
-      },
+      leaseUntilMs: stored?.leaseUntilMs,
+      entry: hasEntry ? entryOf(stored as StoredEntry) : undefined,
     };
   }
 
+  async acquireLease(
+    scope: string,
+    resource: string,
+    lease: FillLease,
+    options: StoreCallOptions = {},
+  ): Promise<boolean> {
+    return this.conditionally(() =>
+      this.call('lease', options, (abortSignal) =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: scope, sk: entrySortKey(resource) },
+            // A lease-only item (no entry yet) is reaped by TTL like any other.
+            UpdateExpression:
+              'SET leaseUntilMs = :leaseUntilMs, expiresAt = if_not_exists(expiresAt, :expiresAt)',
+            ConditionExpression: 'attribute_not_exists(leaseUntilMs) OR leaseUntilMs <= :nowMs',
+            ExpressionAttributeValues: {
+              ':leaseUntilMs': lease.leaseUntilMs,
+              ':nowMs': lease.nowMs,
+              ':expiresAt': Math.ceil(lease.leaseUntilMs / 1000) + leaseItemRetentionSeconds,
+            },
+          }),
+          { abortSignal },
+        ),
+      ),
+    );
+  }
+
+  async releaseLease(
+    scope: string,
+    resource: string,
+    lease: HeldLease,
+    options: StoreCallOptions = {},
+  ): Promise<void> {
+    const key = { pk: scope, sk: entrySortKey(resource) };
+    const values = { ':leaseUntilMs': lease.leaseUntilMs };
+    // Either write fails its condition when the lease is someone else's by now: theirs to keep.
+    await this.conditionally(() =>
+      this.call('lease', options, (abortSignal) =>
+        this.client.send(
+          lease.onEntry
+            ? new UpdateCommand({
+                TableName: this.tableName,
+                Key: key,
+                UpdateExpression: 'REMOVE leaseUntilMs',
+                ConditionExpression: 'leaseUntilMs = :leaseUntilMs',
+                ExpressionAttributeValues: values,
+              })
+            : new DeleteCommand({
+                TableName: this.tableName,
+                Key: key,
+                ConditionExpression: 'leaseUntilMs = :leaseUntilMs AND attribute_not_exists(body)',
+                ExpressionAttributeValues: values,
+              }),
+          { abortSignal },
+        ),
+      ),
+    );
+  }
+
+  /** Runs a conditional write: whether its condition held (a failed condition is not an error). */
+  private async conditionally(write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (error instanceof CacheUnavailableError && error.cause instanceof ConditionalCheckFailedException)
+        return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Write, then verify. The put's condition sees only the entry item, which a purge may just have
+   * deleted, so a read whose provider answer arrived before a user's deletion could write that user's
+   * data back after the purge. After the put we therefore read `meta` (consistently): if the
+   * generation is no longer the one the entry was read under, an invalidation or purge came in
+   * between and the entry is withdrawn (deleted, on condition that it is still ours). Any purge is
+   * either before that read (it sees the new generation) or after the put (its Query deletes the
+   * entry), so nothing survives it.
+   * Weighed against: a transaction with a ConditionCheck on `meta` (one request, but dynalite has no
+   * TransactWriteItems and DynamoDB Local needs Java), and encrypting bodies with a per-user key kept
+   * in `meta` (one more read per hit, which must stay one request). Write-then-verify costs one
+   * GetItem per miss and nothing per hit.
+   */
   async fill(
     scope: string,
     resource: string,
     entry: CacheEntryRecord,
-    options: StoreCallOptions = {},
+    options: FillCallOptions = {},
   ): Promise<FillOutcome> {
     const item: StoredEntry & { pk: string; sk: string } = {
       pk: scope,
@@ -100,8 +205,9 @@ export class DynamoDbCacheStore implements CacheStore {
       // A body this large is rare and legitimate (served, just not cached); the put would only fail.
       countMetric('CacheEntryTooLarge');
       logger.debug('Cache entry too large for one DynamoDB item; not cached', { scope, resource, itemBytes });
-      return 'too-large';
+      return FillOutcome.tooLarge;
     }
+    const verifyOptions = { abortSignal: options.verifyAbortSignal ?? options.abortSignal };
     try {
       await this.client.send(
         new PutCommand({
@@ -112,10 +218,61 @@ export class DynamoDbCacheStore implements CacheStore {
         }),
         { abortSignal: options.abortSignal },
       );
-      return 'stored';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'superseded';
+      // An aborted or failed put may still have landed: take it back rather than leave it unverified.
+      await this.withdraw(scope, resource, entry, verifyOptions).catch(() => undefined);
       throw new CacheUnavailableError('fill', { cause: error });
+    }
+    let generation: number | undefined;
+    try {
+      generation = await this.currentGeneration(scope, verifyOptions);
+    } catch {
+      // Unverified is treated as moved on: an entry we cannot vouch for is not left behind.
+    }
+    if (generation === entry.generation) return 'stored';
+    await this.withdraw(scope, resource, entry, verifyOptions);
+    return 'withdrawn';
+  }
+
+  private async currentGeneration(scope: string, options: StoreCallOptions): Promise<number> {
+    const result = await this.call('fill', options, (abortSignal) =>
+      this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: scope, sk: metaSortKey },
+          ProjectionExpression: 'gen',
+          ConsistentRead: true,
+        }),
+        { abortSignal },
+      ),
+    );
+    return typeof result.Item?.gen === 'number' ? result.Item.gen : 0;
+  }
+
+  /** Deletes the entry this fill wrote, and only that one (a newer fill may have replaced it). */
+  private async withdraw(
+    scope: string,
+    resource: string,
+    entry: CacheEntryRecord,
+    options: StoreCallOptions,
+  ): Promise<void> {
+    try {
+      await this.call('fill', options, (abortSignal) =>
+        this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { pk: scope, sk: entrySortKey(resource) },
+            ConditionExpression: 'gen = :gen AND storedAtMs = :storedAtMs',
+            ExpressionAttributeValues: { ':gen': entry.generation, ':storedAtMs': entry.storedAtMs },
+          }),
+          { abortSignal },
+        ),
+      );
+    } catch (error) {
+      if (error instanceof CacheUnavailableError && error.cause instanceof ConditionalCheckFailedException)
+        return;
+      throw error;
     }
   }
 

@@ -22,4 +22,5 @@ export { DynamoDbCacheStore } from './dynamodb-store';
 export { CachePurgeIncompleteError, CacheUnavailableError } from './errors';
 export type { CacheCallOptions, CacheReadOptions, CacheReadResult } from './response-cache';
 export { CacheStatus, ResponseCache } from './response-cache';
-export type { CacheEntryRecord, CacheStore, StoreCallOptions } from './store';
+export type { CacheEntryRecord, CacheStore, FillCallOptions, StoreCallOptions } from './store';
+export { FillOutcome } from './store';

@@ -5,7 +5,7 @@
 import { deadlineSignal } from '../call-context';
 import { countMetric, logger } from '../observability';
 import { CacheUnavailableError } from './errors';
-import type { CacheEntryRecord, CacheStore, StoreCallOptions } from './store';
+import { type CacheEntryRecord, type CacheStore, FillOutcome, type StoreCallOptions } from './store';
 
 export const CacheStatus = {
   /** Served from a fresh entry; no provider call. */
@@ -14,6 +14,11 @@ export const CacheStatus = {
   miss: 'miss',
   /** The provider failed; a same-generation entry inside its stale window was served. */
   stale: 'stale',
+  /**
+   * Another instance holds the lease to refill the entry: its same-generation predecessor, past its
+   * freshness but inside its stale window, was served meanwhile (stale-while-revalidate).
+   */
+  revalidating: 'revalidating',
   /** The caller asked to skip the cache (`Cache-Control: no-cache`); the entry was refilled. */
   bypass: 'bypass',
   /** Storage failed; the provider answered and nothing was stored. */
@@ -27,6 +32,12 @@ export interface CacheCallOptions {
    * table is given up on then, and retries stop, so the cache never outlives the invocation.
    */
   deadlineAtMs?: number;
+  /**
+   * Epoch ms by which the work that keeps the table right must be done even when the rest ran
+   * late: verifying (and if need be withdrawing) a fill. Later than `deadlineAtMs` (a reserve kept
+   * back from the invocation's safety margin); `deadlineAtMs` when absent.
+   */
+  reserveDeadlineAtMs?: number;
 }
 
 export interface CacheReadOptions<T> extends CacheCallOptions {
@@ -66,9 +77,17 @@ export interface ResponseCacheOptions {
   now?: () => number;
   random?: () => number;
   invalidateAttempts?: number;
+  /** How long a refill lease holds off other instances' provider calls for one entry (default 3 s). */
+  leaseMs?: number;
+  /** How long a reader that lost the lease waits for the holder's fill before loading itself (default 1.5 s). */
+  leaseWaitMs?: number;
 }
 
+type Snapshot = { generation: number; entry?: CacheEntryRecord; leaseUntilMs?: number };
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Upper bound on the reads a reader makes while it waits for another instance's fill. */
+const maxLeasePolls = 12;
 /** Storage-call options for one call made now: aborted at the deadline, if there is one. */
 const storeCall = (options: CacheCallOptions): StoreCallOptions => ({
   abortSignal: deadlineSignal(options.deadlineAtMs),
@@ -83,6 +102,8 @@ const readCall = ({ deadlineAtMs }: CacheCallOptions): StoreCallOptions =>
 export class ResponseCache {
   private readonly now: () => number;
   private readonly random: () => number;
+  /** Misses being loaded in this process, per scope, resource and generation (single-flight). */
+  private readonly inFlight = new Map<string, Promise<CacheReadResult<unknown>>>();
 
   constructor(private readonly options: ResponseCacheOptions) {
     // The clock is read at call time, so a test clock installed after construction is seen.
@@ -91,7 +112,7 @@ export class ResponseCache {
   }
 
   async read<T>(request: CacheReadOptions<T>): Promise<CacheReadResult<T>> {
-    let snapshot: { generation: number; entry?: CacheEntryRecord } | undefined;
+    let snapshot: Snapshot | undefined;
     try {
       snapshot = await this.options.store.read(request.scope, request.resource, readCall(request));
     } catch (error) {
@@ -102,19 +123,132 @@ export class ResponseCache {
       return { value, status: CacheStatus.unavailable, ageSeconds: 0, ttlSeconds: 0, stored: false };
     }
 
-    const nowMs = this.now();
-    const usable = snapshot.entry?.generation === snapshot.generation ? snapshot.entry : undefined;
-    if (usable && !request.bypass && nowMs < usable.freshUntilMs) {
-      countMetric('CacheHit');
-      return {
-        value: JSON.parse(usable.body) as T,
-        status: CacheStatus.hit,
-        ageSeconds: this.ageSeconds(usable, nowMs),
-        ttlSeconds: Math.ceil((usable.freshUntilMs - nowMs) / 1000),
-        stored: false,
-      };
-    }
+    const fresh = request.bypass ? undefined : this.freshEntry(snapshot);
+    if (fresh) return this.hit<T>(fresh);
+    // A refill the caller asked for goes to the provider itself: it must not get an older answer.
+    if (request.bypass) return this.loadAndFill(request, snapshot);
 
+    const key = `${request.scope}\n${request.resource}\n${snapshot.generation}`;
+    const joined = this.inFlight.get(key) as Promise<CacheReadResult<T>> | undefined;
+    if (joined) {
+      countMetric('CacheCoalesced');
+      return joined;
+    }
+    const flight = this.missOnce(request, snapshot).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, flight);
+    return flight;
+  }
+
+  /**
+   * A miss that no other reader in this process is loading: across instances, a short lease on the
+   * entry (one conditional write) lets only its holder go to the provider — memcache leases, as in
+   * "Scaling Memcache at Facebook". A reader that finds the lease held serves the same-generation
+   * entry it already has if it is inside its stale window, else waits a bounded time for the
+   * holder's fill, else loads itself: the lease never turns into an error or an unbounded wait.
+   */
+  private async missOnce<T>(request: CacheReadOptions<T>, snapshot: Snapshot): Promise<CacheReadResult<T>> {
+    const lease = await this.takeLease(request, snapshot);
+    if (lease.heldElsewhere) {
+      const usable = this.usableEntry(snapshot);
+      const nowMs = this.now();
+      if (usable && nowMs < usable.expiresAtEpochSeconds * 1000) {
+        countMetric('CacheRevalidating');
+        return {
+          value: JSON.parse(usable.body) as T,
+          status: CacheStatus.revalidating,
+          ageSeconds: this.ageSeconds(usable, nowMs),
+          ttlSeconds: Math.floor((usable.freshUntilMs - nowMs) / 1000),
+          stored: false,
+        };
+      }
+      const filled = await this.waitForFill(request, snapshot.generation);
+      if (filled.result) return filled.result;
+      if (filled.snapshot) snapshot = filled.snapshot;
+    }
+    let result: CacheReadResult<T> | undefined;
+    try {
+      result = await this.loadAndFill(request, snapshot);
+      return result;
+    } finally {
+      // No fill replaced the lease (the provider or the fill failed): hand it back so that others
+      // need not wait it out and no lease-only item is left behind.
+      if (lease.ownLeaseUntilMs !== undefined && !result?.stored)
+        await this.options.store
+          .releaseLease(
+            request.scope,
+            request.resource,
+            { leaseUntilMs: lease.ownLeaseUntilMs, onEntry: snapshot.entry !== undefined },
+            storeCall({ deadlineAtMs: request.reserveDeadlineAtMs ?? request.deadlineAtMs }),
+          )
+          .catch(() => undefined);
+    }
+  }
+
+  /**
+   * Whether another instance is refilling the entry; takes the lease otherwise (at most one write).
+   * A table that refuses the lease means no lease: the reader loads as if there were no other.
+   */
+  private async takeLease<T>(
+    request: CacheReadOptions<T>,
+    snapshot: Snapshot,
+  ): Promise<{ heldElsewhere: boolean; ownLeaseUntilMs?: number }> {
+    const nowMs = this.now();
+    if (snapshot.leaseUntilMs !== undefined && snapshot.leaseUntilMs > nowMs) return { heldElsewhere: true };
+    const leaseUntilMs = nowMs + (this.options.leaseMs ?? 3000);
+    try {
+      const acquired = await this.options.store.acquireLease(
+        request.scope,
+        request.resource,
+        { nowMs, leaseUntilMs },
+        readCall(request),
+      );
+      return acquired ? { heldElsewhere: false, ownLeaseUntilMs: leaseUntilMs } : { heldElsewhere: true };
+    } catch (error) {
+      this.reportUnavailable('lease', request.scope, error);
+      return { heldElsewhere: false };
+    }
+  }
+
+  /**
+   * Polls (bounded: a few reads with growing pauses, within leaseWaitMs and the deadline) until the
+   * lease holder's entry appears. Stops early when the generation moves on: that fill is useless.
+   */
+  private async waitForFill<T>(
+    request: CacheReadOptions<T>,
+    generation: number,
+  ): Promise<{ result?: CacheReadResult<T>; snapshot?: Snapshot }> {
+    // Real time, not the injectable clock: the wait is bounded however a test drives the clock.
+    const startedMs = Date.now();
+    const waitUntilMs = Math.min(
+      startedMs + (this.options.leaseWaitMs ?? 1500),
+      // At most half of the time left, so the reader can still load after a fruitless wait.
+      request.deadlineAtMs === undefined ? Number.POSITIVE_INFINITY : (startedMs + request.deadlineAtMs) / 2,
+    );
+    let latest: Snapshot | undefined;
+    for (let poll = 0, pauseMs = 20; poll < maxLeasePolls; poll++, pauseMs = Math.min(pauseMs * 2, 200)) {
+      if (Date.now() + pauseMs > waitUntilMs) break;
+      await sleep(pauseMs);
+      try {
+        latest = await this.options.store.read(request.scope, request.resource, readCall(request));
+      } catch {
+        break;
+      }
+      if (latest.generation !== generation) break;
+      const fresh = this.freshEntry(latest);
+      if (fresh) {
+        countMetric('CacheLeaseWaitHit');
+        return { result: this.hit<T>(fresh) };
+      }
+    }
+    return { snapshot: latest };
+  }
+
+  /** The provider call and the fill; a stale entry stands in when the provider fails. */
+  private async loadAndFill<T>(
+    request: CacheReadOptions<T>,
+    snapshot: Snapshot,
+  ): Promise<CacheReadResult<T>> {
+    const usable = this.usableEntry(snapshot);
     let value: T;
     try {
       value = await request.load();
@@ -149,6 +283,28 @@ export class ResponseCache {
       ageSeconds: 0,
       ttlSeconds: freshSeconds,
       stored,
+    };
+  }
+
+  /** The entry of the scope's current generation, fresh or not. */
+  private usableEntry(snapshot: Snapshot): CacheEntryRecord | undefined {
+    return snapshot.entry?.generation === snapshot.generation ? snapshot.entry : undefined;
+  }
+
+  private freshEntry(snapshot: Snapshot): CacheEntryRecord | undefined {
+    const usable = this.usableEntry(snapshot);
+    return usable && this.now() < usable.freshUntilMs ? usable : undefined;
+  }
+
+  private hit<T>(entry: CacheEntryRecord): CacheReadResult<T> {
+    const nowMs = this.now();
+    countMetric('CacheHit');
+    return {
+      value: JSON.parse(entry.body) as T,
+      status: CacheStatus.hit,
+      ageSeconds: this.ageSeconds(entry, nowMs),
+      ttlSeconds: Math.ceil((entry.freshUntilMs - nowMs) / 1000),
+      stored: false,
     };
   }
 
@@ -223,13 +379,11 @@ export class ResponseCache {
       expiresAtEpochSeconds: Math.ceil(freshUntilMs / 1000) + this.options.staleWindowSeconds,
     };
     try {
-      const outcome = await this.options.store.fill(
-        request.scope,
-        request.resource,
-        entry,
-        readCall(request),
-      );
-      return outcome === 'stored';
+      const outcome = await this.options.store.fill(request.scope, request.resource, entry, {
+        ...readCall(request),
+        verifyAbortSignal: deadlineSignal(request.reserveDeadlineAtMs ?? request.deadlineAtMs),
+      });
+      return outcome === FillOutcome.stored;
     } catch (error) {
       this.reportUnavailable('fill', request.scope, error);
       return false;

@@ -16,26 +16,76 @@ export interface CacheSnapshot {
   /** The scope's current generation; 0 when the scope has never been invalidated. */
   generation: number;
   entry?: CacheEntryRecord;
+  /** Until when (epoch ms) another reader holds the lease to refill the entry, if one was taken. */
+  leaseUntilMs?: number;
 }
 
-/** `too-large`: the entry cannot fit one storage item, so it is served but never cached. */
-export type FillOutcome = 'stored' | 'superseded' | 'too-large';
+/** A short claim on refilling one entry, so that concurrent misses across instances load it once. */
+export interface FillLease {
+  nowMs: number;
+  /** The fill that replaces the entry clears it; a holder that dies leaves it to run out. */
+  leaseUntilMs: number;
+}
+
+export interface HeldLease {
+  /** Identifies the lease: no two holders of one entry's lease can have the same end. */
+  leaseUntilMs: number;
+  /** Whether the lease was taken on an existing entry (else on a lease-only item). */
+  onEntry: boolean;
+}
+
+export const FillOutcome = {
+  stored: 'stored',
+  /** The entry already held a newer generation; nothing was written. */
+  superseded: 'superseded',
+  /** Written, but the generation moved on meanwhile (invalidation or purge): taken back out. */
+  withdrawn: 'withdrawn',
+  /** The entry cannot fit one storage item: served, never cached. */
+  tooLarge: 'too-large',
+} as const;
+export type FillOutcome = (typeof FillOutcome)[keyof typeof FillOutcome];
 
 /** Per call: a signal that aborts the storage call (the invocation's deadline has come). */
 export interface StoreCallOptions {
   abortSignal?: AbortSignal;
 }
 
+export interface FillCallOptions extends StoreCallOptions {
+  /**
+   * Aborts the verification after the write and a withdrawal; later than `abortSignal`, so that a
+   * write that may have landed can still be checked and taken back.
+   */
+  verifyAbortSignal?: AbortSignal;
+}
+
 export interface CacheStore {
   /** The scope's generation and the entry, in one consistent round trip. */
   read(scope: string, resource: string, options?: StoreCallOptions): Promise<CacheSnapshot>;
-  /** Writes the entry unless the stored one belongs to a newer generation. */
+  /**
+   * Writes the entry unless the stored one belongs to a newer generation, and never leaves it behind
+   * when the scope's generation moved on meanwhile (a purged user's data must not come back).
+   */
   fill(
     scope: string,
     resource: string,
     entry: CacheEntryRecord,
-    options?: StoreCallOptions,
+    options?: FillCallOptions,
   ): Promise<FillOutcome>;
+  /**
+   * Takes the lease on refilling the entry unless another holder's lease is still running (one
+   * conditional write); the entry, if any, is kept. Returns whether this caller holds it now.
+   */
+  acquireLease(
+    scope: string,
+    resource: string,
+    lease: FillLease,
+    options?: StoreCallOptions,
+  ): Promise<boolean>;
+  /**
+   * Gives up a lease this caller holds when no fill replaced it (one conditional write): a
+   * lease-only item is deleted, an entry keeps its data and loses only the lease.
+   */
+  releaseLease(scope: string, resource: string, lease: HeldLease, options?: StoreCallOptions): Promise<void>;
   /** Makes every entry of the scope unusable in O(1); returns the new generation. */
   bumpGeneration(
     scope: string,

@@ -44,6 +44,8 @@ export function cacheStatusHeader(result: CacheReadResult<unknown>): string {
       return `${cacheName}; hit; ttl=${result.ttlSeconds}`;
     case CacheStatus.stale:
       return `${cacheName}; fwd=stale; ttl=${result.ttlSeconds}; detail=stale-if-error`;
+    case CacheStatus.revalidating:
+      return `${cacheName}; hit; ttl=${result.ttlSeconds}; detail=stale-while-revalidate`;
     case CacheStatus.bypass:
       return `${cacheName}; fwd=request${result.stored ? `; stored; ttl=${result.ttlSeconds}` : ''}`;
     case CacheStatus.unavailable:

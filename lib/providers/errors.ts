@@ -122,6 +122,23 @@ export class ProviderError extends Error implements ProblemSource {
   }
 }
 
+/** Failures by which the provider refused a mutation before acting on it. */
+const refusedBeforeActing = new Set<ProviderFailure>([
+  'bad-request',
+  'unprocessable',
+  'conflict',
+  'rate-limited',
+  'credentials-rejected',
+]);
+
+/**
+ * Whether a failed mutation may still have changed the user at the provider: anything but a refusal
+ * (a timeout, a dropped connection or a 5xx leave the outcome unknown; a 404 says it is gone).
+ */
+export function mayHaveChangedUser(error: unknown): boolean {
+  return !(error instanceof ProviderError && refusedBeforeActing.has(error.failure));
+}
+
 export function isStaleEligible(error: unknown): boolean {
   return error instanceof ProviderError && error.staleEligible;
 }

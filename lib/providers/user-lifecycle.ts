@@ -3,10 +3,10 @@
 // create — the user exists); a deleted user's tokens, cached data and enrolment are forgotten, also
 // when the provider says the user was already gone (the caller still hears that 404).
 import type { ResponseCache } from '../cache';
-import type { CallContext } from '../call-context';
+import { type CallContext, cacheWorkDeadlineAtMs } from '../call-context';
 import { countMetric, logger } from '../observability';
 import type { EnrollmentRegistry } from '../registry';
-import { ProviderError, ProviderFailure, type ProviderName } from './errors';
+import { mayHaveChangedUser, ProviderError, ProviderFailure, type ProviderName } from './errors';
 import { userCacheScope } from './user-scope';
 
 export interface UserLifecycle {
@@ -41,11 +41,15 @@ export async function deleteUserEverywhere(
     forgetUser(userId: string): void;
   },
 ): Promise<void> {
-  const forget = async () => {
+  // The provider call may have used all of its time: what follows has the reserve after it.
+  const afterMutation = { ...call, deadlineAtMs: cacheWorkDeadlineAtMs(call) };
+  const purge = async () => {
     provider.forgetUser(userId);
-    await lifecycle.cache.purge(userCacheScope(lifecycle.provider, userId), call);
+    await lifecycle.cache.purge(userCacheScope(lifecycle.provider, userId), afterMutation);
+  };
+  const unenroll = async () => {
     try {
-      await lifecycle.registry.unenroll(lifecycle.provider, userId, call);
+      await lifecycle.registry.unenroll(lifecycle.provider, userId, afterMutation);
     } catch (error) {
       // The sweep finds the user gone at the provider and un-enrols it then; the deletion succeeded.
       countMetric('UnenrollmentFailed', { provider: lifecycle.provider });
@@ -59,8 +63,16 @@ export async function deleteUserEverywhere(
   try {
     await provider.deleteUser(call, userId);
   } catch (error) {
-    if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) await forget();
+    if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) {
+      await purge();
+      await unenroll();
+    } else if (mayHaveChangedUser(error)) {
+      // Outcome unknown: the user may be gone, so their data goes too. The enrolment stays: if the
+      // user still exists it is still swept, and if not the sweep un-enrols it on the 404.
+      await purge();
+    }
     throw error;
   }
-  await forget();
+  await purge();
+  await unenroll();
 }

@@ -1,6 +1,6 @@
 import type { CacheReadResult, ResponseCache } from '../cache';
-import type { CallContext } from '../call-context';
-import { isStaleEligible, type ProviderName } from './errors';
+import { type CallContext, cacheWorkDeadlineAtMs } from '../call-context';
+import { isStaleEligible, mayHaveChangedUser, type ProviderName } from './errors';
 
 /** The cache scope of one provider user: always the provider's user id from the path, never shared. */
 export const userCacheScope = (provider: ProviderName, userId: string) => `${provider}#${userId}`;
@@ -32,5 +32,32 @@ export function readUserResource<T>(
     bypass: read.noCache,
     serveStaleOn: isStaleEligible,
     deadlineAtMs: call.deadlineAtMs,
+    reserveDeadlineAtMs: cacheWorkDeadlineAtMs(call),
   });
+}
+
+/**
+ * A provider mutation of the user, then the invalidation of the user's cache, awaited, with its own
+ * reserved time. Also when the mutation failed without a refusal (timeout, dropped connection, 5xx:
+ * the provider may have acted; 404: it is gone): an extra invalidation is harmless, a missing one
+ * serves the old data as fresh until its TTL.
+ */
+export async function mutateUser<T>(
+  cache: ResponseCache,
+  provider: ProviderName,
+  call: CallContext,
+  userId: string,
+  mutate: () => Promise<T>,
+): Promise<T> {
+  const invalidate = () =>
+    cache.invalidate(userCacheScope(provider, userId), { deadlineAtMs: cacheWorkDeadlineAtMs(call) });
+  let result: T;
+  try {
+    result = await mutate();
+  } catch (error) {
+    if (mayHaveChangedUser(error)) await invalidate();
+    throw error;
+  }
+  await invalidate();
+  return result;
 }

@@ -2,11 +2,13 @@
 // in the conformance lane (`npm run test:conformance`). A controllable clock pins the expiry maths.
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runStampede } from '../../bench/stampede';
 import { createDynamoDocumentClient, dynamoDocumentClient } from '../../lib/cache/dynamodb-client';
 import { DynamoDbCacheStore } from '../../lib/cache/dynamodb-store';
 import { CacheStatus, ResponseCache } from '../../lib/cache/response-cache';
 import { logger } from '../../lib/observability';
+import { SimulatorControl, startSimulator } from '../../local/simulators/harness';
 import { countDynamoRequests } from '../support/dynamo-requests';
 import { type CapturedLogs, captureLogs } from '../support/logs';
 
@@ -15,16 +17,26 @@ const client = dynamoDocumentClient();
 const requests = countDynamoRequests(client);
 const startMs = Date.UTC(2026, 10, 25, 12, 0, 0);
 
-function setup(options: { jitterRatio?: number; staleWindowSeconds?: number } = {}) {
-  const clock = { nowMs: startMs };
+interface SetupOptions {
+  jitterRatio?: number;
+  staleWindowSeconds?: number;
+  leaseWaitMs?: number;
+  /** Another instance's cache on the same scope and clock (its own single-flight map). */
+  sameScopeAs?: { scope: string; clock: { nowMs: number } };
+}
+
+function setup(options: SetupOptions = {}) {
+  const clock = options.sameScopeAs?.clock ?? { nowMs: startMs };
   const store = new DynamoDbCacheStore(client, tableName);
   const cache = new ResponseCache({
     store,
     staleWindowSeconds: options.staleWindowSeconds ?? 600,
     jitterRatio: options.jitterRatio ?? 0,
+    leaseMs: 3_000,
+    leaseWaitMs: options.leaseWaitMs,
     now: () => clock.nowMs,
   });
-  const scope = `test#${randomUUID()}`;
+  const scope = options.sameScopeAs?.scope ?? `test#${randomUUID()}`;
   let loads = 0;
   const loader =
     <T>(value: T) =>
@@ -75,7 +87,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       expect(requests.byOperation()).toEqual({ BatchGetItem: 1 });
     });
 
-    it('fills on a miss with at most two DynamoDB requests', async () => {
+    it('fills on a miss with one read, one lease, one conditional put and one generation check', async () => {
       const { cache, scope, loader } = setup();
 
       const result = await cache.read({
@@ -91,7 +103,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
         ageSeconds: 0,
         ttlSeconds: 300,
       });
-      expect(requests.byOperation()).toEqual({ BatchGetItem: 1, PutItem: 1 });
+      expect(requests.byOperation()).toEqual({ BatchGetItem: 1, UpdateItem: 1, PutItem: 1, GetItem: 1 });
     });
 
     it('is fresh until freshUntil and reloads from that instant on', async () => {
@@ -334,6 +346,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
   describe('Method: fill (store)', () => {
     it('never overwrites an entry of a newer generation', async () => {
       const { store, scope } = setup();
+      await client.send(new PutCommand({ TableName: tableName, Item: { pk: scope, sk: 'meta', gen: 5 } }));
       const entry = (generation: number, body: string) => ({
         generation,
         body,
@@ -397,6 +410,206 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       expect(Object.keys(remaining.Items?.[0] ?? {}).sort()).toEqual(['expiresAt', 'gen', 'pk', 'sk']);
       expect(other).toMatchObject({ status: CacheStatus.hit, value: 'kept' });
     });
+    it.each([
+      { name: 'a read', bypass: false },
+      { name: "a refill that skips the cache (the sweep's no-cache lists)", bypass: true },
+    ])('leaves no data behind when $name fills after the purge', async ({ bypass }) => {
+      // Prepare: the user's data cached, then a read that missed and holds its provider answer
+      const { cache, scope, loader } = setup();
+      await cache.read({ scope, resource: 'other', freshSeconds: 30, load: loader({ email: 'a@b.c' }) });
+      const heldAnswer = deferred<{ email: string }>();
+      let loadStarted = false;
+      const lateRead = cache.read({
+        scope,
+        resource: 'user',
+        freshSeconds: 30,
+        bypass,
+        load: () => {
+          loadStarted = true;
+          return heldAnswer.promise;
+        },
+      });
+      await vi.waitFor(() => expect(loadStarted).toBe(true), { interval: 5 });
+
+      // Act: the user is purged; then the provider answer (taken before the deletion) arrives
+      const purged = await cache.purge(scope);
+      heldAnswer.resolve({ email: 'a@b.c' });
+      const landed = await lateRead;
+      const remaining = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': scope },
+          ConsistentRead: true,
+        }),
+      );
+
+      // Assess: only the generation marker, no item holding a body
+      expect(purged.complete).toBe(true);
+      expect(landed).toMatchObject({ value: { email: 'a@b.c' }, stored: false });
+      expect(remaining.Items?.map((item) => item.sk)).toEqual(['meta']);
+      expect(remaining.Items?.some((item) => 'body' in item)).toBe(false);
+    });
+  });
+
+  describe('Method: read, when misses of one key meet (stampede)', () => {
+    it('makes one provider call for concurrent misses in one process', async () => {
+      // Prepare
+      const { cache, scope } = setup();
+      const answer = deferred<string>();
+      let loads = 0;
+      const load = () => {
+        loads += 1;
+        return answer.promise;
+      };
+
+      // Act
+      const reads = Array.from({ length: 10 }, () =>
+        cache.read({ scope, resource: 'r', freshSeconds: 30, load }),
+      );
+      await vi.waitFor(() => expect(loads).toBe(1), { interval: 5, timeout: 10_000 });
+      answer.resolve('once');
+      const results = await Promise.all(reads);
+
+      // Assess
+      expect(loads).toBe(1);
+      expect(results.map((result) => result.value)).toEqual(Array(10).fill('once'));
+      expect(requests.byOperation()).toEqual({ BatchGetItem: 10, UpdateItem: 1, PutItem: 1, GetItem: 1 });
+    });
+
+    it("waits for the lease holder's fill instead of calling the provider (a miss with a held lease)", async () => {
+      // Prepare: instance A missed and holds the lease while its provider call is under way
+      const holder = setup();
+      const other = setup({ sameScopeAs: holder });
+      const holderAnswer = deferred<string>();
+      let holderLoads = 0;
+      const holderRead = holder.cache.read({
+        scope: holder.scope,
+        resource: 'r',
+        freshSeconds: 30,
+        load: () => {
+          holderLoads += 1;
+          return holderAnswer.promise;
+        },
+      });
+      await vi.waitFor(() => expect(holderLoads).toBe(1), { interval: 5, timeout: 10_000 });
+
+      // Act: instance B misses the same key; then A's answer arrives and is filled
+      const waiting = other.cache.read({
+        scope: holder.scope,
+        resource: 'r',
+        freshSeconds: 30,
+        load: other.loader('B'),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      holderAnswer.resolve('A');
+      const [fromHolder, fromWaiter] = await Promise.all([holderRead, waiting]);
+
+      // Assess
+      expect(fromHolder).toMatchObject({ status: CacheStatus.miss, value: 'A', stored: true });
+      expect(fromWaiter).toMatchObject({ status: CacheStatus.hit, value: 'A' });
+      expect(other.loads()).toBe(0);
+    });
+
+    it('serves the same-generation entry past its freshness while another instance refreshes it', async () => {
+      // Prepare: an entry past its freshness (inside its stale window), instance A refreshing it
+      const holder = setup();
+      const other = setup({ sameScopeAs: holder });
+      await holder.cache.read({
+        scope: holder.scope,
+        resource: 'r',
+        freshSeconds: 30,
+        load: holder.loader('old'),
+      });
+      holder.clock.nowMs = startMs + 31_000;
+      const refreshing = deferred<string>();
+      let refreshes = 0;
+      const refresh = holder.cache.read({
+        scope: holder.scope,
+        resource: 'r',
+        freshSeconds: 30,
+        load: () => {
+          refreshes += 1;
+          return refreshing.promise;
+        },
+      });
+      await vi.waitFor(() => expect(refreshes).toBe(1), { interval: 5, timeout: 10_000 });
+
+      // Act
+      const meanwhile = await other.cache.read({
+        scope: holder.scope,
+        resource: 'r',
+        freshSeconds: 30,
+        load: other.loader('B'),
+      });
+      refreshing.resolve('new');
+      await refresh;
+
+      // Assess
+      expect(meanwhile).toMatchObject({ status: CacheStatus.revalidating, value: 'old', ageSeconds: 31 });
+      expect(other.loads()).toBe(0);
+    });
+
+    it('goes to the provider after a bounded wait, or at once when the lease has run out (the holder died)', async () => {
+      // Prepare: a lease taken by an instance that died before filling
+      const { cache, clock, store, scope, loads, loader } = setup({ leaseWaitMs: 100 });
+      expect(await store.acquireLease(scope, 'r', { nowMs: startMs, leaseUntilMs: startMs + 3_000 })).toBe(
+        true,
+      );
+
+      // Act: one reader while the lease still runs, one after it ran out
+      const whileHeld = await cache.read({ scope, resource: 'r', freshSeconds: 30, load: loader('loaded') });
+      await cache.invalidate(scope); // so the next reader misses again
+      await store.acquireLease(scope, 'r', { nowMs: startMs, leaseUntilMs: startMs + 3_000 });
+      clock.nowMs = startMs + 3_000;
+      requests.reset();
+      const afterExpiry = await cache.read({ scope, resource: 'r', freshSeconds: 30, load: loader('later') });
+
+      // Assess: never an error because of the lease; the later reader took the lease and filled
+      expect(whileHeld).toMatchObject({ status: CacheStatus.miss, value: 'loaded', stored: true });
+      expect(afterExpiry).toMatchObject({ status: CacheStatus.miss, value: 'later', stored: true });
+      expect(loads()).toBe(2);
+      expect(requests.byOperation()).toEqual({ BatchGetItem: 1, UpdateItem: 1, PutItem: 1, GetItem: 1 });
+    });
+
+    it('makes at most two provider calls for 20 concurrent cold reads spread over 4 processes', async () => {
+      // Prepare: a provider that answers after 200 ms, so the reads overlap across processes
+      const provider = await startSimulator({
+        name: 'stampede-provider',
+        errorBody: () => ({}),
+        routes: [
+          {
+            method: 'GET',
+            pattern: '/thing',
+            handler: async () => {
+              await new Promise((resolve) => setTimeout(resolve, 200));
+              return { status: 200, body: { thing: 'value' } };
+            },
+          },
+        ],
+      });
+      try {
+        const scope = `test#${randomUUID()}`;
+
+        // Act
+        const statuses = await runStampede({
+          dynamoEndpoint: process.env.DYNAMODB_ENDPOINT as string,
+          tableName,
+          providerUrl: `${provider.url}/thing`,
+          scope,
+          processes: 4,
+          readsPerProcess: 5,
+        });
+        const { calls } = await new SimulatorControl(provider.url).calls();
+
+        // Assess
+        expect(statuses.flat()).toHaveLength(20);
+        expect(calls['GET /thing']).toBeLessThanOrEqual(2);
+        expect(statuses.flat().every((status) => status === 'miss' || status === 'hit')).toBe(true);
+      } finally {
+        await provider.close();
+      }
+    }, 150_000); // four processes starting on a busy machine can take a while; no time is asserted
   });
 
   describe('When DynamoDB is unreachable', () => {

@@ -26,9 +26,15 @@ const previousEnv = vi.hoisted(() => {
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL,
     DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
+    DEADLINE_SAFETY_MS: process.env.DEADLINE_SAFETY_MS,
+    CACHE_WORK_RESERVE_MS: process.env.CACHE_WORK_RESERVE_MS,
   };
   delete process.env.POWERTOOLS_METRICS_DISABLED;
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
+  // Wider than the defaults (500 / 300 ms), so that on a busy machine the deadline tests below tell
+  // a reserve from none by hundreds of ms, and a handler still has time to answer after it.
+  process.env.DEADLINE_SAFETY_MS = '1500';
+  process.env.CACHE_WORK_RESERVE_MS = '1000';
   return previous;
 });
 
@@ -514,12 +520,13 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
 
     // Act
     const response = await mutations[3]?.mutate(users);
+    const invalidationRequests = proxy.requests().UpdateItem;
     const next = await readRoutes[3]?.read(users);
 
     // Assess
     logs.restore();
     expect(response?.statusCode).toBe(204);
-    expect(proxy.requests().UpdateItem).toBe(3);
+    expect(invalidationRequests).toBe(3);
     expect(proxy.faulted().UpdateItem).toBe(2);
     expect(proxy.firstAttempts().UpdateItem).toBeGreaterThanOrEqual(2);
     expect(metricCount(logs, 'CacheInvalidation')).toBe(1);
@@ -535,7 +542,7 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
     proxy.inject({ operations: ['PutItem'], fault: { kind: 'delay', ms: 600 }, times: 1 });
     proxy.resetCounts();
     const slowRead = readRoutes[3]?.read(users) as Promise<HandlerResponse>;
-    await vi.waitFor(() => expect(proxy.requests().PutItem).toBe(1), { interval: 5 });
+    await vi.waitFor(() => expect(proxy.requests().PutItem).toBe(1), { interval: 5, timeout: 10_000 });
 
     // Act: the connection is deleted (its invalidation throttled once, then landing) while that
     // fill is still on its way; the fill lands after the generation moved on
@@ -546,15 +553,54 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
     const entry = await cacheItem(scope, 'c#connections');
     const next = await readRoutes[3]?.read(users);
 
-    // Assess: the late entry holds the old list under the old generation, so it is never served
+    // Assess: the late fill saw the generation move on after its write and took the entry back out
     expect(deleted?.statusCode).toBe(204);
     expect(late.json<{ data: unknown[] }>().data).toHaveLength(2);
-    expect(entry?.gen).toBe(0);
+    expect(entry).toBeUndefined();
     expect(meta?.gen).toBe(1);
-    expect(JSON.parse(String(entry?.body)).data).toHaveLength(2);
     expect(next?.headers['Cache-Status']).toMatch(/fwd=miss; stored/);
     expect(next?.json<{ data: { id: string }[] }>().data.map((c) => c.id)).toEqual([users.connectionIds[1]]);
   });
+
+  it.each([
+    { name: 'moneyhub.deleteUser', read: 2, mutation: 'moneyhub.deleteUser', scope: 'moneyhub' },
+    { name: 'tink.deleteUser', read: 0, mutation: 'tink.deleteUser', scope: 'tink' },
+  ])(
+    "$name: a fill that lands after the purge leaves none of the user's data in the table",
+    async (testCase) => {
+      // Prepare: a read whose provider answer arrived before the deletion, its fill held by a slow table
+      const users = await seedUsers();
+      const userId = testCase.scope === 'tink' ? users.tinkUserId : users.moneyhubUserId;
+      const scope = `${testCase.scope}#${userId}`;
+      const mutation = mutations.find((candidate) => candidate.name === testCase.mutation);
+      proxy.inject({ operations: ['PutItem'], fault: { kind: 'delay', ms: 600 }, times: 1 });
+      proxy.resetCounts();
+      const slowRead = readRoutes[testCase.read]?.read(users) as Promise<HandlerResponse>;
+      await vi.waitFor(() => expect(proxy.requests().PutItem).toBe(1), { interval: 5, timeout: 10_000 });
+
+      // Act: the user is deleted and purged while that fill is on its way; then the fill lands
+      const deleted = await mutation?.mutate(users);
+      const partitionRightAfterDelete = await partition(scope);
+      const late = await slowRead;
+      const items = (
+        await table.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': scope },
+            ConsistentRead: true,
+          }),
+        )
+      ).Items;
+
+      // Assess: only the generation marker remains, holding no provider data
+      expect(deleted?.statusCode).toBe(204);
+      expect(partitionRightAfterDelete).toEqual(['meta']);
+      expect(late.statusCode).toBe(200);
+      expect(items?.map((item) => item.sk)).toEqual(['meta']);
+      expect(items?.some((item) => 'body' in item)).toBe(false);
+    },
+  );
 
   // An invalidation lost for good (the table still refusing writes after the retries) leaves the
   // entries filled before the change usable until their own freshness ends (at most the TTL), with
@@ -626,4 +672,79 @@ describe('With a table that accepts connections and never answers', () => {
     expect(bare.result).toBe('TimeoutError');
     expect(bare.elapsedMs).toBeLessThan(4000);
   });
+});
+
+// A provider mutation may answer at the very end of the invocation's time, or after it (the caller
+// hears 504 while the provider acted). The invalidation or purge after it has a reserve of its own
+// (CACHE_WORK_RESERVE_MS out of the DEADLINE_SAFETY_MS margin: 1 000 of 1 500 ms in this file), and
+// runs whatever the outcome, unless the provider refused the change.
+const heldMutations = [
+  {
+    name: 'moneyhub.deleteUser',
+    hold: (ms: number) => moneyhub.injectFault('DELETE /users/:userId', { kind: 'latency', ms }, 1),
+    scope: (users: Users) => `moneyhub#${users.moneyhubUserId}`,
+  },
+  {
+    name: 'tink.deleteUser',
+    hold: (ms: number) => tink.injectFault('POST /api/v1/user/delete', { kind: 'latency', ms }, 1),
+    scope: (users: Users) => `tink#${users.tinkUserId}`,
+  },
+  {
+    name: 'moneyhub.deleteConnection',
+    hold: (ms: number) =>
+      moneyhub.injectFault('DELETE /users/:userId/connection/:connectionId', { kind: 'latency', ms }, 1),
+    scope: (users: Users) => `moneyhub#${users.moneyhubUserId}`,
+  },
+];
+
+describe('The cache work after a mutation has its own time, and runs when the outcome is unknown', () => {
+  it.each(heldMutations)(
+    '$name answered just before the deadline: the invalidation or purge still completes',
+    async (held) => {
+      // Prepare: tokens warm (one mutation done before), the entry cached; the provider answers
+      // ~250 ms before the deadline and the table takes 600 ms for the generation bump
+      const mutation = mutations.find((candidate) => candidate.name === held.name) as Mutation;
+      const warmUp = await seedUsers();
+      await mutation.mutate(warmUp);
+      const users = await seedUsers();
+      expect((await mutation.fill(users)).headers['Cache-Status']).toMatch(/fwd=miss; stored/);
+      const remainingMs = 3_000; // the provider deadline is 1 500 ms away
+      await held.hold(1_250);
+      proxy.inject({ operations: ['UpdateItem'], fault: { kind: 'delay', ms: 600 }, times: 1 });
+
+      // Act
+      const response = await mutation.mutate(users, remainingMs);
+
+      // Assess
+      expect(response.statusCode).toBe(mutation.status);
+      expect((await cacheItem(held.scope(users), 'meta'))?.gen).toBe(1);
+      if (mutation.cacheOperation === 'purge') expect(await partition(held.scope(users))).toEqual(['meta']);
+      const next = await mutation.fill(users);
+      expect(next.headers['Cache-Status'] ?? '').not.toMatch(/hit/);
+    },
+  );
+
+  it.each(heldMutations)(
+    '$name answered after the deadline (504, outcome unknown): the cache is invalidated or purged anyway',
+    async (held) => {
+      // Prepare: the entry cached; the provider acts only after our deadline has passed
+      const mutation = mutations.find((candidate) => candidate.name === held.name) as Mutation;
+      const users = await seedUsers();
+      expect((await mutation.fill(users)).headers['Cache-Status']).toMatch(/fwd=miss; stored/);
+      await held.hold(1_500);
+
+      // Act: 1 000 ms to the provider deadline
+      const response = await mutation.mutate(users, 2_500);
+      const partitionAfter = await partition(held.scope(users));
+      const meta = await cacheItem(held.scope(users), 'meta');
+      await vi.waitFor(() => mutation.acted(users), { timeout: 5_000, interval: 50 });
+      const next = await mutation.fill(users);
+
+      // Assess: the deleted user or connection is never served from the cache afterwards
+      expect(response.statusCode).toBe(504);
+      expect(meta?.gen).toBe(1);
+      if (mutation.cacheOperation === 'purge') expect(partitionAfter).toEqual(['meta']);
+      expect(next.headers['Cache-Status'] ?? '').not.toMatch(/hit/);
+    },
+  );
 });

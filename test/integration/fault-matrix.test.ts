@@ -3,8 +3,9 @@
 // in rows of their own, at the token endpoints. Each cell checks the documented status and the
 // problem+json body (provider, providerStatus when the provider answered, Retry-After on 429), that
 // the handler answered before its deadline, that nothing was cached (the next read after the fault
-// is a miss showing current data) and that nothing was lost: a failed mutation leaves the cached
-// entry served as it was and the provider unchanged; a read whose provider fails serves its stale
+// is a miss showing current data) and that nothing was lost: a mutation the provider refused leaves
+// the cached entry served as it was, one whose outcome is unknown (5xx, dropped, unanswered) leaves
+// the user's cache invalidated, and either leaves the provider unchanged; a read whose provider fails serves its stale
 // entry inside the window (or, for a refusal of our credentials, answers the error) and leaves the
 // entry untouched. The matrix (operation × fault → status) is printed at the end.
 //
@@ -595,6 +596,13 @@ async function readCell(expect: ExpectStatic, row: ReadRow, column: FaultColumn)
   results.set(cellKey(row, column), `${cold.response.statusCode} (${staleCell})`);
 }
 
+/** Faults after which a mutation's outcome is unknown to us: the provider may have acted. */
+const outcomeUnknown = (fault: FaultColumn['fault']) =>
+  fault.kind === 'hang' ||
+  fault.kind === 'drop' ||
+  fault.kind === 'malformed' ||
+  (fault.kind === 'status' && fault.status >= 500);
+
 async function mutationCell(expect: ExpectStatic, row: MutationRow, column: FaultColumn) {
   // Prepare: the user's data cached and fresh
   const subject = await row.prepare();
@@ -616,9 +624,16 @@ async function mutationCell(expect: ExpectStatic, row: MutationRow, column: Faul
     return;
   }
   expectProblem(expect, row, column, faulted);
-  // Nothing lost, nothing invalidated for a change that did not happen: the entry is still served
-  expect(after.headers['Cache-Status']).toMatch(/; hit; ttl=\d+$/);
-  expect(after.body).toBe(cached.body);
+  if (outcomeUnknown(column.fault)) {
+    // The provider may have acted (5xx, dropped, unanswered, unreadable): the user's cache is
+    // invalidated (purged, for a deleted user) anyway, so the next read shows the provider's state
+    expect(after.headers['Cache-Status']).toMatch(/fwd=miss; stored/);
+    expect(after.body).toBe(cached.body);
+  } else {
+    // Refused before acting: nothing changed, nothing invalidated, the entry is still served
+    expect(after.headers['Cache-Status']).toMatch(/; hit; ttl=\d+$/);
+    expect(after.body).toBe(cached.body);
+  }
   await row.unchanged(subject, expect);
 }
 

@@ -1,15 +1,14 @@
 // What the Moneyhub handlers call: each operation of the route table (README) with its cache rule. Reads
 // go through the response cache (per user scope, stale entries on provider failure); a connection is
 // served from the cached connection list, since Moneyhub has no route for one; mutations invalidate
-// (or, for a deleted user, purge) the user after the provider succeeded, awaited before the 2xx.
+// (or, for a deleted user, purge) the user after the provider acted or may have acted, awaited.
 import { type CacheReadResult, type ResponseCache, responseCache } from '../../cache';
 import type { CallContext } from '../../call-context';
 import { coreConfig, moneyhubConfig } from '../../config';
 import { ResourceNotFoundError } from '../../http/problem';
 import { type EnrollmentRegistry, enrollmentRegistry } from '../../registry';
-import { ProviderError, ProviderFailure } from '../errors';
 import { deleteUserEverywhere, enrollNewUser, type UserLifecycle } from '../user-lifecycle';
-import { readUserResource, userCacheScope } from '../user-scope';
+import { mutateUser, readUserResource } from '../user-scope';
 import { MoneyhubClient, type RegisterUserInput, type SyncPage } from './client';
 import type {
   ConnectionSyncList,
@@ -32,8 +31,6 @@ export interface ReadOptions {
   /** The caller sent `Cache-Control: no-cache`: skip the cached entry and refill it. */
   noCache?: boolean;
 }
-
-const scopeOf = (userId: string) => userCacheScope('moneyhub', userId);
 
 /** One cache entry per page; an absent limit (Moneyhub's default) is its own page. */
 const syncsResource = (page: SyncPage) => `syncs?limit=${page.limit ?? 'default'}&offset=${page.offset ?? 0}`;
@@ -107,29 +104,23 @@ export class MoneyhubUsers {
 
   async deleteConnection(call: CallContext, userId: string, connectionId: string): Promise<void> {
     // A retry that finds the connection gone after a lost answer is a success (the transport's rule).
-    await this.options.client.deleteConnection(call, userId, connectionId);
-    await this.options.cache.invalidate(scopeOf(userId), call);
+    await mutateUser(this.options.cache, 'moneyhub', call, userId, () =>
+      this.options.client.deleteConnection(call, userId, connectionId),
+    );
   }
 
   /**
    * Starts a sync of the connection (data API, a token for the user), then invalidates the user's
-   * cache, awaited. Also invalidates when the connection is gone (404): a cached list must not keep
-   * showing it.
+   * cache, awaited; also when the connection is gone (404): a cached list must not keep showing it.
    */
   async syncConnection(
     call: CallContext,
     userId: string,
     connectionId: string,
   ): Promise<SyncStarted['data']> {
-    let started: SyncStarted;
-    try {
-      started = await this.options.client.triggerSync(call, userId, connectionId);
-    } catch (error) {
-      if (error instanceof ProviderError && error.failure === ProviderFailure.notFound)
-        await this.options.cache.invalidate(scopeOf(userId), call);
-      throw error;
-    }
-    await this.options.cache.invalidate(scopeOf(userId), call);
+    const started = await mutateUser(this.options.cache, 'moneyhub', call, userId, () =>
+      this.options.client.triggerSync(call, userId, connectionId),
+    );
     return started.data;
   }
 

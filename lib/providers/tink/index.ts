@@ -1,13 +1,13 @@
 // What the Tink handlers call: each operation of the route table (README) with its cache rule. Reads go
 // through the response cache (per user scope, shorter freshness while a refresh is under way, stale
-// entries on provider failure); mutations invalidate the user after the provider succeeded, and
-// the invalidation is awaited before the caller hears 2xx. The client below knows no cache.
+// entries on provider failure); mutations invalidate the user after the provider acted or may have
+// acted (outcome unknown), awaited before the caller hears the answer. The client knows no cache.
 import { type CacheReadResult, type ResponseCache, responseCache } from '../../cache';
 import type { CallContext } from '../../call-context';
 import { coreConfig, tinkConfig } from '../../config';
 import { type EnrollmentRegistry, enrollmentRegistry } from '../../registry';
 import { deleteUserEverywhere, enrollNewUser, type UserLifecycle } from '../user-lifecycle';
-import { readUserResource, userCacheScope } from '../user-scope';
+import { mutateUser, readUserResource } from '../user-scope';
 import {
   type TinkAuthorizationInput,
   TinkClient,
@@ -35,7 +35,7 @@ export interface TinkUsersOptions {
   cache: ResponseCache;
   registry: EnrollmentRegistry;
   credentialsFreshSeconds: number;
-  /** Freshness while any credential is CREATED, AUTHENTICATING or UPDATING. */
+  /** Freshness while any credential is CREATED, AUTHENTICATING, UPDATING or DELETED. */
   inProgressFreshSeconds: number;
 }
 
@@ -44,7 +44,11 @@ export interface ReadOptions {
   noCache?: boolean;
 }
 
-const scopeOf = (userId: string) => userCacheScope('tink', userId);
+/**
+ * Statuses Tink is about to change, cached only with the short freshness: the in-progress ones, and
+ * DELETED, which Tink lists for a moment after a delete before the credential is gone.
+ */
+const shortFreshnessStatuses: ReadonlySet<string> = new Set([...inProgressStatuses, 'DELETED']);
 
 export class TinkUsers {
   private readonly lifecycle: UserLifecycle;
@@ -108,8 +112,9 @@ export class TinkUsers {
   }
 
   async deleteCredential(call: CallContext, userId: string, credentialId: string): Promise<void> {
-    await this.options.client.deleteCredential(call, userId, credentialId);
-    await this.options.cache.invalidate(scopeOf(userId), call);
+    await mutateUser(this.options.cache, 'tink', call, userId, () =>
+      this.options.client.deleteCredential(call, userId, credentialId),
+    );
   }
 
   async refreshCredential(
@@ -118,8 +123,9 @@ export class TinkUsers {
     credentialId: string,
     options: TinkRefreshOptions = {},
   ): Promise<void> {
-    await this.options.client.refreshCredential(call, userId, credentialId, options);
-    await this.options.cache.invalidate(scopeOf(userId), call);
+    await mutateUser(this.options.cache, 'tink', call, userId, () =>
+      this.options.client.refreshCredential(call, userId, credentialId, options),
+    );
   }
 
   /** Deletes the user at Tink, then its tokens, its cached data and its enrolment. */
@@ -128,8 +134,8 @@ export class TinkUsers {
   }
 
   private freshSecondsFor(credentials: TinkCredential[]): number {
-    const inProgress = credentials.some((credential) => inProgressStatuses.has(credential.status));
-    return inProgress ? this.options.inProgressFreshSeconds : this.options.credentialsFreshSeconds;
+    const changing = credentials.some((credential) => shortFreshnessStatuses.has(credential.status));
+    return changing ? this.options.inProgressFreshSeconds : this.options.credentialsFreshSeconds;
   }
 }
 

@@ -65,7 +65,7 @@ describe('Route: GET /moneyhub/users/{userId}/connections', () => {
     });
     expect(miss.headers['Cache-Status']).toBe('open-banking-users; fwd=miss; stored; ttl=60');
     expect(missCalls).toEqual({ [route.connections]: 1, total: 1 });
-    expect(missDynamo).toEqual({ BatchGetItem: 1, PutItem: 1 });
+    expect(missDynamo).toEqual({ BatchGetItem: 1, UpdateItem: 1, PutItem: 1, GetItem: 1 });
     expect(hit.body).toBe(miss.body);
     expect(hit.headers['Cache-Status']).toMatch(/^open-banking-users; hit; ttl=\d+$/);
     expect(await providerCalls()).toEqual({ total: 0 });
@@ -128,7 +128,7 @@ describe('Route: GET /moneyhub/users/{userId}/connections/{connectionId}', () =>
     expect(connection.statusCode).toBe(200);
     expect(connection.json<Connection>().id).toBe(seeded.connectionIds[0]);
     expect(missCalls).toEqual({ [route.connections]: 1, total: 1 });
-    expect(missDynamo).toEqual({ BatchGetItem: 1, PutItem: 1 });
+    expect(missDynamo).toEqual({ BatchGetItem: 1, UpdateItem: 1, PutItem: 1, GetItem: 1 });
     expect(list.headers['Cache-Status']).toMatch(/; hit;/);
     expect(await providerCalls()).toEqual({ total: 0 });
   });

@@ -238,7 +238,7 @@ describe('Route: GET /moneyhub/users/{userId} (rate limits, deadlines, credentia
 });
 
 describe('Mutations under provider failure', () => {
-  it('answers 502 for a failed connection delete and keeps the cached list (nothing changed)', async () => {
+  it('answers 502 for a failed connection delete and invalidates the cached list (outcome unknown)', async () => {
     // Prepare
     const seeded = await seedUser();
     await api.listConnections(seeded.userId);
@@ -250,7 +250,7 @@ describe('Mutations under provider failure', () => {
 
     // Assess
     expect(expectProblem(response, 502).providerStatus).toBe(500);
-    expect(list.headers['Cache-Status']).toMatch(/; hit;/);
+    expect(list.headers['Cache-Status']).toMatch(/fwd=miss; stored/);
     expect((await control.user(seeded.userId)).connections).toHaveLength(2);
   });
 

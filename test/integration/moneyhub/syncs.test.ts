@@ -64,7 +64,7 @@ describe('Route: GET /moneyhub/users/{userId}/syncs', () => {
     });
     expect(miss.headers['Cache-Status']).toBe('open-banking-users; fwd=miss; stored; ttl=30');
     expect(missCalls).toEqual({ [route.syncs]: 1, total: 1 });
-    expect(missDynamo).toEqual({ BatchGetItem: 1, PutItem: 1 });
+    expect(missDynamo).toEqual({ BatchGetItem: 1, UpdateItem: 1, PutItem: 1, GetItem: 1 });
     expect(hit.body).toBe(miss.body);
     expect(hit.headers['Cache-Status']).toMatch(/^open-banking-users; hit; ttl=\d+$/);
     expect(await providerCalls()).toEqual({ total: 0 });

@@ -132,7 +132,7 @@ describe('Route: GET /moneyhub/users/{userId}', () => {
     expect(miss.headers['Cache-Status']).toBe('open-banking-users; fwd=miss; stored; ttl=300');
     expect(miss.headers.Age).toBe('0');
     expect(missCalls).toEqual({ [route.getUser]: 1, total: 1 });
-    expect(missDynamo).toEqual({ BatchGetItem: 1, PutItem: 1 });
+    expect(missDynamo).toEqual({ BatchGetItem: 1, UpdateItem: 1, PutItem: 1, GetItem: 1 });
     expect(hit.statusCode).toBe(200);
     expect(hit.body).toBe(miss.body);
     expect(hit.headers['Cache-Status']).toMatch(/^open-banking-users; hit; ttl=\d+$/);

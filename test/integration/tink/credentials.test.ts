@@ -84,7 +84,7 @@ describe('Route: GET /tink/users/{userId}/credentials', () => {
       userId,
     });
     expect(await providerCalls()).toEqual({ [route.list]: 1, total: 1 });
-    expect(dynamoRequests.byOperation()).toEqual({ BatchGetItem: 1, PutItem: 1 });
+    expect(dynamoRequests.byOperation()).toEqual({ BatchGetItem: 1, PutItem: 1, GetItem: 1 });
   });
 
   it('reports a plain miss with the fresh TTL, then serves a hit with no provider call and one DynamoDB request', async () => {
@@ -159,6 +159,29 @@ describe('Route: GET /tink/users/{userId}/credentials', () => {
     expect(settledExpired.headers['Cache-Status']).toMatch(/fwd=miss/);
   });
 
+  it('keeps a list showing a DELETED credential fresh for 2 s only (Tink lists it until the deletion settles)', async () => {
+    // Prepare: a credential Tink still lists as DELETED, under a frozen clock
+    const { userId } = await seedUser([{ status: 'UPDATED' }, { status: 'DELETED' }]);
+    const startMs = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(startMs);
+
+    // Act
+    const miss = await list(userId);
+    vi.setSystemTime(startMs + 1_900);
+    const stillFresh = await list(userId);
+    vi.setSystemTime(startMs + 2_000);
+    await startCounting();
+    const expired = await list(userId);
+
+    // Assess
+    expect(statusesOf(miss).sort()).toEqual(['DELETED', 'UPDATED']);
+    expect(miss.headers['Cache-Status']).toBe('open-banking-users; fwd=miss; stored; ttl=2');
+    expect(stillFresh.headers['Cache-Status']).toMatch(/; hit; ttl=1$/);
+    expect(expired.headers['Cache-Status']).toMatch(/fwd=miss/);
+    expect(await providerCalls()).toEqual({ [route.list]: 1, total: 1 });
+  });
+
   it('answers 404 for a user Tink does not know, and caches nothing', async () => {
     // Act
     const userId = 'ffffffffffffffffffffffffffffffff';
@@ -170,7 +193,8 @@ describe('Route: GET /tink/users/{userId}/credentials', () => {
     expectProblem(response, 404);
     expect(response.json()).toMatchObject({ provider: 'tink', providerStatus: 404 });
     expectProblem(again, 404);
-    expect(dynamoRequests.byOperation()).toEqual({ BatchGetItem: 2 });
+    // Each miss takes the refill lease and, with nothing to fill, hands it back
+    expect(dynamoRequests.byOperation()).toEqual({ BatchGetItem: 2, UpdateItem: 2, DeleteItem: 2 });
   });
 });
 
@@ -194,7 +218,7 @@ describe('Route: GET /tink/users/{userId}/credentials/{credentialId}', () => {
     expect(miss.json()).toMatchObject({ id: credentialId, status: 'UPDATED', type: 'MOBILE_BANKID', userId });
     expect(miss.headers['Cache-Status']).toBe('open-banking-users; fwd=miss; stored; ttl=30');
     expect(missCalls).toEqual({ [route.get]: 1, total: 1 });
-    expect(missRequests).toEqual({ BatchGetItem: 1, PutItem: 1 });
+    expect(missRequests).toEqual({ BatchGetItem: 1, UpdateItem: 1, PutItem: 1, GetItem: 1 });
     expect(hit.body).toBe(miss.body);
     expect(hit.headers['Cache-Status']).toMatch(/; hit; /);
     expect(await providerCalls()).toEqual({ total: 0 });
@@ -281,7 +305,7 @@ describe('Route: DELETE /tink/users/{userId}/credentials/{credentialId}', () => 
     expect(listed.find((credential) => credential.id === gone)?.status ?? 'DELETED').toBe('DELETED');
   });
 
-  it('answers 404 for an unknown credential and invalidates nothing', async () => {
+  it('answers 404 for an unknown credential and invalidates the user (a cached list must not show it)', async () => {
     const { userId } = await seedUser();
     await list(userId);
     await startCounting();
@@ -293,8 +317,8 @@ describe('Route: DELETE /tink/users/{userId}/credentials/{credentialId}', () => 
     });
 
     expectProblem(response, 404);
-    expect(dynamoRequests.total()).toBe(0);
-    expect((await list(userId)).headers['Cache-Status']).toMatch(/; hit; /);
+    expect(dynamoRequests.byOperation()).toEqual({ UpdateItem: 1 });
+    expect((await list(userId)).headers['Cache-Status']).toMatch(/fwd=miss; stored/);
   });
 });
 
