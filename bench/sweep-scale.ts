@@ -10,7 +10,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import type { Context } from 'aws-lambda';
 import { createDynamoDocumentClient } from '../lib/cache/dynamodb-client';
 import { callContextFrom } from '../lib/call-context';
-import type { ProviderName } from '../lib/providers/errors';
+import type { ProviderName } from '../lib/provider-name';
 import { EnrollmentRegistry } from '../lib/registry';
 import { CursorStore } from '../lib/sweep/cursor';
 import { LeaseStore } from '../lib/sweep/leases';

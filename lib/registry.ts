@@ -18,7 +18,7 @@ import {
 import { dynamoDocumentClient } from './cache/dynamodb-client';
 import { deadlineSignal } from './call-context';
 import { coreConfig } from './config';
-import type { ProviderName } from './providers/errors';
+import type { ProviderName } from './provider-name';
 import { RegistryShardsMismatchError } from './registry-errors';
 
 export interface Enrollment {

@@ -1,6 +1,7 @@
 import type { CacheReadResult, ResponseCache } from '../cache';
 import { type CallContext, cacheWorkDeadlineAtMs } from '../call-context';
-import { isStaleEligible, mayHaveChangedUser, type ProviderName } from './errors';
+import type { ProviderName } from '../provider-name';
+import { isStaleEligible, mayHaveChangedUser } from './errors';
 
 /** The cache scope of one provider user: always the provider's user id from the path, never shared. */
 export const userCacheScope = (provider: ProviderName, userId: string) => `${provider}#${userId}`;

@@ -7,7 +7,7 @@ import { dynamoDocumentClient } from '../cache/dynamodb-client';
 import { callContextFrom } from '../call-context';
 import { coreConfig, type SweepConfig, sweepConfig } from '../config';
 import { countMetric, logger } from '../observability';
-import type { ProviderName } from '../providers/errors';
+import type { ProviderName } from '../provider-name';
 import { moneyhubUsers } from '../providers/moneyhub';
 import { tinkUsers } from '../providers/tink';
 import { enrollmentRegistry } from '../registry';

@@ -5,7 +5,8 @@
 // Provider requests are paced by the process's request gate (see ./index.ts), not here.
 import type { CallContext } from '../call-context';
 import { logger } from '../observability';
-import { ProviderError, ProviderFailure, type ProviderName } from '../providers/errors';
+import type { ProviderName } from '../provider-name';
+import { ProviderError, ProviderFailure } from '../providers/errors';
 import type { Enrollment, EnrollmentRegistry } from '../registry';
 import type { CursorStore, SweepCursor } from './cursor';
 import { RequestGateDeadlineError } from './errors';

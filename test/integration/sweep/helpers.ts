@@ -6,7 +6,7 @@ import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { vi } from 'vitest';
 import { dynamoDocumentClient } from '../../../lib/cache/dynamodb-client';
 import { coreConfig, sweepConfig } from '../../../lib/config';
-import type { ProviderName } from '../../../lib/providers/errors';
+import type { ProviderName } from '../../../lib/provider-name';
 import { enrollmentRegistry } from '../../../lib/registry';
 import type { SweepItemCounts } from '../../../lib/sweep';
 import { MoneyhubSimulatorControl } from '../../../local/simulators/moneyhub';
