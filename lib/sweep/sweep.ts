@@ -8,6 +8,7 @@ import { logger } from '../observability';
 import type { ProviderName } from '../provider-name';
 import { ProviderError, ProviderFailure } from '../providers/errors';
 import type { Enrollment, EnrollmentRegistry } from '../registry';
+import { leasedItemKey } from '../table/keys';
 import type { CursorStore, SweepCursor } from './cursor';
 import { RequestGateDeadlineError } from './errors';
 import type { LeaseStore } from './leases';
@@ -146,7 +147,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     userId: string,
     itemId: string,
   ): Promise<boolean> {
-    const leaseKey = `${provider}#${userId}#${itemId}`;
+    const leaseKey = leasedItemKey(provider, userId, itemId);
     let leased: boolean;
     try {
       leased = await options.leases.acquire(leaseKey, options.runId, options.leaseMs);
