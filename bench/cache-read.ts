@@ -5,9 +5,9 @@
 import './quiet';
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDocumentClient } from '../lib/cache/dynamodb-client';
 import { DynamoDbCacheStore } from '../lib/cache/dynamodb-store';
 import { ResponseCache } from '../lib/cache/response-cache';
+import { createDynamoDocumentClient } from '../lib/table/client';
 import { createCacheTable, startDynalite } from '../local/dynamodb';
 import { startSimulator } from '../local/simulators/harness';
 

@@ -4,9 +4,9 @@
 // cache statuses it got. Loopback only: the table and the provider URL come from the environment.
 import './quiet';
 import { createInterface } from 'node:readline';
-import { createDynamoDocumentClient } from '../lib/cache/dynamodb-client';
 import { DynamoDbCacheStore } from '../lib/cache/dynamodb-store';
 import { ResponseCache } from '../lib/cache/response-cache';
+import { createDynamoDocumentClient } from '../lib/table/client';
 
 const env = (name: string) => {
   const value = process.env[name];

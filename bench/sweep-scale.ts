@@ -8,13 +8,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { createDynamoDocumentClient } from '../lib/cache/dynamodb-client';
 import { callContextFrom } from '../lib/call-context';
-import type { ProviderName } from '../lib/providers/errors';
+import type { ProviderName } from '../lib/provider-name';
 import { EnrollmentRegistry } from '../lib/registry';
 import { CursorStore } from '../lib/sweep/cursor';
 import { LeaseStore } from '../lib/sweep/leases';
 import { runSweep, type SweepTarget } from '../lib/sweep/sweep';
+import { createDynamoDocumentClient } from '../lib/table/client';
 import { createCacheTable, startDynalite } from '../local/dynamodb';
 
 const users = Number(process.env.BENCH_USERS ?? 100_000);

@@ -7,9 +7,9 @@
 // Then the cross-process stampede: 20 concurrent cold reads from 4 processes, provider calls counted
 // by a loopback provider's /__control/calls. Loopback only; bounded steps.
 import './quiet';
-import { createDynamoDocumentClient } from '../lib/cache/dynamodb-client';
 import { DynamoDbCacheStore } from '../lib/cache/dynamodb-store';
 import { ResponseCache } from '../lib/cache/response-cache';
+import { createDynamoDocumentClient } from '../lib/table/client';
 import { createCacheTable, startDynalite } from '../local/dynamodb';
 import { SimulatorControl, startSimulator } from '../local/simulators/harness';
 import { runStampede } from './stampede';

@@ -1,9 +1,9 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { dynamoDocumentClient } from '../lib/cache/dynamodb-client';
 import { coreConfig } from '../lib/config';
 import { createHandler } from '../lib/http/handler';
 import { jsonResponse } from '../lib/http/responses';
 import { logger } from '../lib/observability';
+import { dynamoDocumentClient } from '../lib/table/client';
 
 const config = coreConfig();
 

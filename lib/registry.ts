@@ -1,6 +1,6 @@
-// Which users the scheduled refresh looks after. Registry items live in the cache table under
-// `pk = registry#<shard>`, `sk = <provider>#<userId>`, spread over a configurable number of shards
-// so one sweep can be split and no partition grows hot.
+// Which users the scheduled refresh looks after. Registry items live in the cache table, one
+// partition per shard (keys: lib/table/keys.ts), spread over a configurable number of shards so one
+// sweep can be split and no partition grows hot.
 //
 // A user's shard is a hash modulo the shard count, so the count is part of the data: with another
 // count, un-enrolment and the sweep would look in the wrong partitions and orphan enrolments. The
@@ -15,11 +15,17 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { dynamoDocumentClient } from './cache/dynamodb-client';
 import { deadlineSignal } from './call-context';
 import { coreConfig } from './config';
-import type { ProviderName } from './providers/errors';
+import type { ProviderName } from './provider-name';
 import { RegistryShardsMismatchError } from './registry-errors';
+import { dynamoDocumentClient } from './table/client';
+import {
+  registryLayoutKey as layoutKey,
+  providerUserKey,
+  registryEnrollmentKey,
+  registryShardPartitionKey,
+} from './table/keys';
 
 export interface Enrollment {
   provider: ProviderName;
@@ -39,12 +45,8 @@ export interface RegistryCallOptions {
   nowMs?: number;
 }
 
-const userKey = (provider: ProviderName, userId: string) => `${provider}#${userId}`;
-
-const layoutKey = { pk: 'registry#layout', sk: 'layout' } as const;
-
 const shardFor = (provider: ProviderName, userId: string, shards: number) =>
-  createHash('sha256').update(userKey(provider, userId)).digest().readUInt32BE(0) % shards;
+  createHash('sha256').update(providerUserKey(provider, userId)).digest().readUInt32BE(0) % shards;
 
 export interface RegistryLayout {
   /** The count every instance must be configured with. */
@@ -77,7 +79,7 @@ export class EnrollmentRegistry {
   }
 
   private key(provider: ProviderName, userId: string) {
-    return { pk: `registry#${this.shardOf(provider, userId)}`, sk: userKey(provider, userId) };
+    return registryEnrollmentKey(this.shardOf(provider, userId), provider, userId);
   }
 
   /** The layout stored with the registry, undefined for a registry never written. */
@@ -144,19 +146,22 @@ export class EnrollmentRegistry {
         for (const { provider, userId, enrolledAtMs } of page.items) {
           const target = shardFor(provider, userId, toShards);
           if (target === shard) {
-            if (!movedKeys.has(userKey(provider, userId))) result.kept += 1;
+            if (!movedKeys.has(providerUserKey(provider, userId))) result.kept += 1;
             continue;
           }
-          const sk = userKey(provider, userId);
+          const sk = providerUserKey(provider, userId);
           // Copy first, then delete: an interruption leaves a duplicate the next run removes, never a loss.
           await this.client.send(
             new PutCommand({
               TableName: this.tableName,
-              Item: { pk: `registry#${target}`, sk, provider, userId, enrolledAtMs },
+              Item: { ...registryEnrollmentKey(target, provider, userId), provider, userId, enrolledAtMs },
             }),
           );
           await this.client.send(
-            new DeleteCommand({ TableName: this.tableName, Key: { pk: `registry#${shard}`, sk } }),
+            new DeleteCommand({
+              TableName: this.tableName,
+              Key: registryEnrollmentKey(shard, provider, userId),
+            }),
           );
           result.moved += 1;
           movedKeys.add(sk);
@@ -225,8 +230,8 @@ export class EnrollmentRegistry {
         TableName: this.tableName,
         KeyConditionExpression: options.after ? 'pk = :pk AND sk > :after' : 'pk = :pk',
         ExpressionAttributeValues: options.after
-          ? { ':pk': `registry#${shard}`, ':after': options.after }
-          : { ':pk': `registry#${shard}` },
+          ? { ':pk': registryShardPartitionKey(shard), ':after': options.after }
+          : { ':pk': registryShardPartitionKey(shard) },
         Limit: options.limit ?? 100,
       }),
     );

@@ -4,7 +4,8 @@
 
 import { parseArgs } from 'node:util';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDocumentClient } from '../lib/cache/dynamodb-client';
+import { createDynamoDocumentClient } from '../lib/table/client';
+import { providerUserKey } from '../lib/table/keys';
 import { localEndpoints, localTableName } from './endpoints';
 
 const usage = `Usage: npm run cache -- scan [--user <userId>] [--bodies] [--limit <n>]
@@ -43,12 +44,12 @@ export async function scanCache(options: {
   const items: Item[] = [];
   try {
     if (options.userId !== undefined) {
-      for (const provider of ['tink', 'moneyhub']) {
+      for (const provider of ['tink', 'moneyhub'] as const) {
         const result = await client.send(
           new QueryCommand({
             TableName: options.tableName,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': `${provider}#${options.userId}` },
+            ExpressionAttributeValues: { ':pk': providerUserKey(provider, options.userId) },
             Limit: options.limit,
           }),
         );

@@ -3,8 +3,8 @@
 // (without offline) and the e2e lane. Client secrets and keys are generated here at start and live
 // only in memory and in the environment of the processes started here.
 import { randomBytes } from 'node:crypto';
-import { createDynamoDocumentClient } from '../lib/cache/dynamodb-client';
 import { EnrollmentRegistry } from '../lib/registry';
+import { createDynamoDocumentClient } from '../lib/table/client';
 import { createCacheTable, type LocalDynamoDb, startDynalite } from './dynamodb';
 import { type RunningOffline, startOffline } from './offline';
 import {

@@ -4,24 +4,24 @@
 // with, so the document cannot drift from what the handler accepts.
 import type * as z from 'zod';
 import { enrollmentPath, enrollmentQuery } from '../functions/enrollment/enrollment-route';
-import { createAuthorizationBody } from '../functions/tink/create-authorization-body';
-import { createUserBody } from '../functions/tink/create-user-body';
-import { codeExchangeBody } from '../functions/tink/get-user-access-token-body';
-import { refreshCredentialBody } from '../functions/tink/refresh-credential-body';
 import {
   moneyhubConnectionPath,
   noQuery as moneyhubNoQuery,
   moneyhubUserPath,
   registerUserBody,
   syncsQuery,
-} from '../lib/providers/moneyhub/requests';
+} from '../functions/moneyhub/moneyhub-route';
+import { createAuthorizationBody } from '../functions/tink/create-authorization-body';
+import { createUserBody } from '../functions/tink/create-user-body';
+import { codeExchangeBody } from '../functions/tink/get-user-access-token-body';
+import { refreshCredentialBody } from '../functions/tink/refresh-credential-body';
+import { tinkCredentialPath, noQuery as tinkNoQuery, tinkUserPath } from '../functions/tink/tink-route';
 import {
   connectionSyncList,
   moneyhubUser,
   userConnection,
   userConnectionList,
 } from '../lib/providers/moneyhub/schemas';
-import { tinkCredentialPath, noQuery as tinkNoQuery, tinkUserPath } from '../lib/providers/tink/requests';
 import { tinkCredential, tinkCredentialList } from '../lib/providers/tink/schemas';
 import { examples } from './examples';
 import {

@@ -2,9 +2,9 @@
 // count. Reads CACHE_TABLE_NAME and REGISTRY_SHARDS (and DYNAMODB_ENDPOINT for a local table) from
 // the environment, as the functions do; on AWS it uses the usual credential chain.
 import { parseArgs } from 'node:util';
-import { dynamoDocumentClient } from '../lib/cache/dynamodb-client';
 import { coreConfig } from '../lib/config';
 import { EnrollmentRegistry } from '../lib/registry';
+import { dynamoDocumentClient } from '../lib/table/client';
 
 const usage = `Usage: npm run registry -- <command>
 

@@ -2,7 +2,7 @@ import type { CallContext } from '../../lib/call-context';
 import { createHandler } from '../../lib/http/handler';
 import { idempotentRequests } from '../../lib/http/idempotency';
 import { jsonResponse } from '../../lib/http/responses';
-import type { ProviderName } from '../../lib/providers/errors';
+import type { ProviderName } from '../../lib/provider-name';
 import { moneyhubUsers } from '../../lib/providers/moneyhub';
 import { tinkUsers } from '../../lib/providers/tink';
 import { enrollmentRegistry } from '../../lib/registry';

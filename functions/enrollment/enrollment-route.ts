@@ -4,7 +4,7 @@
 import * as z from 'zod';
 import { providerUserId, userIdOf } from '../../lib/http/ids';
 import { RequestValidationError } from '../../lib/http/problem';
-import type { ProviderName } from '../../lib/providers/errors';
+import type { ProviderName } from '../../lib/provider-name';
 
 export const enrollmentPath = z.object({ userId: providerUserId });
 

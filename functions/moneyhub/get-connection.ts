@@ -1,7 +1,7 @@
 import { createHandler } from '../../lib/http/handler';
 import { cachedJsonResponse } from '../../lib/http/responses';
 import { moneyhubUsers } from '../../lib/providers/moneyhub';
-import { moneyhubConnectionPath, noQuery } from '../../lib/providers/moneyhub/requests';
+import { moneyhubConnectionPath, noQuery } from './moneyhub-route';
 
 const moneyhub = moneyhubUsers();
 

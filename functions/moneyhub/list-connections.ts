@@ -1,7 +1,7 @@
 import { createHandler } from '../../lib/http/handler';
 import { cachedJsonResponse } from '../../lib/http/responses';
 import { moneyhubUsers } from '../../lib/providers/moneyhub';
-import { moneyhubUserPath, noQuery } from '../../lib/providers/moneyhub/requests';
+import { moneyhubUserPath, noQuery } from './moneyhub-route';
 
 const moneyhub = moneyhubUsers();
 

@@ -2,7 +2,7 @@ import { createHandler } from '../../lib/http/handler';
 import { withLocalPageLinks } from '../../lib/http/paging';
 import { cachedJsonResponse } from '../../lib/http/responses';
 import { moneyhubUsers } from '../../lib/providers/moneyhub';
-import { moneyhubUserPath, syncsQuery } from '../../lib/providers/moneyhub/requests';
+import { moneyhubUserPath, syncsQuery } from './moneyhub-route';
 
 const moneyhub = moneyhubUsers();
 

@@ -1,8 +1,8 @@
 import { createHandler } from '../../lib/http/handler';
 import { jsonResponse } from '../../lib/http/responses';
 import { tinkUsers } from '../../lib/providers/tink';
-import { noQuery, tinkUserPath } from '../../lib/providers/tink/requests';
 import { createAuthorizationBody } from './create-authorization-body';
+import { noQuery, tinkUserPath } from './tink-route';
 
 const tink = tinkUsers();
 

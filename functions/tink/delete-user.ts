@@ -1,7 +1,7 @@
 import { createHandler } from '../../lib/http/handler';
 import { emptyResponse } from '../../lib/http/responses';
 import { tinkUsers } from '../../lib/providers/tink';
-import { noQuery, tinkUserPath } from '../../lib/providers/tink/requests';
+import { noQuery, tinkUserPath } from './tink-route';
 
 const tink = tinkUsers();
 

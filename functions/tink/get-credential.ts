@@ -1,7 +1,7 @@
 import { createHandler } from '../../lib/http/handler';
 import { cachedJsonResponse } from '../../lib/http/responses';
 import { tinkUsers } from '../../lib/providers/tink';
-import { noQuery, tinkCredentialPath } from '../../lib/providers/tink/requests';
+import { noQuery, tinkCredentialPath } from './tink-route';
 
 const tink = tinkUsers();
 

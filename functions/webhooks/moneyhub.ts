@@ -1,7 +1,7 @@
 import { responseCache } from '../../lib/cache';
-import { dynamoDocumentClient } from '../../lib/cache/dynamodb-client';
 import { coreConfig, moneyhubWebhookConfig } from '../../lib/config';
 import { createHandler } from '../../lib/http/handler';
+import { dynamoDocumentClient } from '../../lib/table/client';
 import { MoneyhubSetVerifier } from '../../lib/webhooks/moneyhub-set';
 import { receiveMoneyhubWebhook } from '../../lib/webhooks/receive';
 import { ReplayGuard } from '../../lib/webhooks/replay-guard';

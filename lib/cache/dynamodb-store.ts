@@ -1,5 +1,5 @@
-// The DynamoDB side of the cache: one table, `pk` = scope (`<provider>#<userId>`), `sk` = `meta`
-// for the scope's generation or `c#<resource>` for an entry, TTL attribute `expiresAt`.
+// The DynamoDB side of the cache: per scope (`pk`), one generation item and one item per entry; the
+// keys are lib/table/keys.ts's.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -12,6 +12,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { countMetric, logger } from '../observability';
+import { cacheEntrySortKey as entrySortKey, cacheGenerationSortKey as metaSortKey } from '../table/keys';
 import { CachePurgeIncompleteError, CacheUnavailableError } from './errors';
 import {
   type CacheEntryRecord,
@@ -24,8 +25,6 @@ import {
   type StoreCallOptions,
 } from './store';
 
-const metaSortKey = 'meta';
-const entrySortKey = (resource: string) => `c#${resource}`;
 const batchWriteLimit = 25;
 const maxUnprocessedRetries = 8;
 

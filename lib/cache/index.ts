@@ -1,6 +1,6 @@
 // The process-wide cache, built from configuration on first use.
 import { coreConfig } from '../config';
-import { dynamoDocumentClient } from './dynamodb-client';
+import { dynamoDocumentClient } from '../table/client';
 import { DynamoDbCacheStore } from './dynamodb-store';
 import { ResponseCache } from './response-cache';
 

@@ -19,6 +19,7 @@ import {
   RequestValidationError,
   type ValidationIssue,
 } from './problem';
+import { type ProblemAnswer, providerProblemOf } from './provider-problem';
 import { type HttpResult, securityHeaders } from './responses';
 
 export interface RouteInput<Path, Query, Body> {
@@ -207,12 +208,10 @@ function problemHandler(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Con
   return {
     onError: (request) => {
       const error = request.error;
-      const known = isProblemSource(error);
-      const problem = known
-        ? error.toProblem()
-        : isInvocationTimeout(error)
-          ? timeoutProblem()
-          : internalProblem();
+      const known: ProblemAnswer | undefined = isProblemSource(error)
+        ? { problem: error.toProblem(), headers: error.problemHeaders?.() ?? {} }
+        : providerProblemOf(error);
+      const problem = known?.problem ?? (isInvocationTimeout(error) ? timeoutProblem() : internalProblem());
       if (problem.status >= 500) logger.error('Request failed', { problem, error });
       else logger.info('Request rejected', { problem });
       request.response = {
@@ -222,7 +221,7 @@ function problemHandler(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Con
           'Content-Type': 'application/problem+json',
           'Cache-Control': 'no-store',
           'X-Request-ID': request.context.awsRequestId,
-          ...(known ? (error.problemHeaders?.() ?? {}) : {}),
+          ...known?.headers,
         },
         body: JSON.stringify({ ...problem, requestId: request.context.awsRequestId }),
       };

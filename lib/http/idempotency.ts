@@ -18,9 +18,9 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { dynamoClient } from '../cache/dynamodb-client';
 import { coreConfig } from '../config';
 import { countMetric, logger } from '../observability';
+import { dynamoClient } from '../table/client';
 import type { RouteMiddleware } from './handler';
 import { type Problem, type ProblemSource, problemType, RequestValidationError } from './problem';
 
@@ -108,7 +108,7 @@ type HttpEventLike = { headers?: Record<string, string | undefined> };
 
 let powertools: Middleware | undefined;
 
-/** One Powertools middleware per process, on the cache table (records under `pk = idempotency#<function>`). */
+/** One Powertools middleware per process, on the cache table (its records' keys: lib/table/keys.ts). */
 function powertoolsMiddleware(): Middleware {
   powertools ??= makeHandlerIdempotent({
     persistenceStore: new DynamoDBPersistenceLayer({

@@ -84,18 +84,6 @@ const refusalTitles: Record<number, string> = {
   415: 'Unsupported media type',
 };
 
-/** A resource this API itself could not find (e.g. a connection absent from the user's list). */
-export class ResourceNotFoundError extends Error implements ProblemSource {
-  constructor(detail: string) {
-    super(detail);
-    this.name = 'ResourceNotFoundError';
-  }
-
-  toProblem(): Problem {
-    return { type: problemType('not-found'), title: 'Not found', status: 404, detail: this.message };
-  }
-}
-
 /** No route of this API has the request's path (the `$default` route's answer). */
 export class RouteNotFoundError extends Error implements ProblemSource {
   constructor() {

@@ -2,8 +2,9 @@
 // provider's ids and Retry-After, and the words our caller reads. Those words are our own; only a
 // 4xx message of the provider's is passed on, redacted like a log line and bounded.
 import { redactSecrets } from '../observability';
+import type { ProviderName } from '../provider-name';
 import { ResponseTooLargeError } from './capped-body';
-import { failureForStatus, ProviderError, ProviderFailure, type ProviderName } from './errors';
+import { failureForStatus, ProviderError, ProviderFailure } from './errors';
 import { parseRetryAfterSeconds } from './retry-after';
 import type { ProviderErrorBody } from './transport';
 

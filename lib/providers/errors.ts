@@ -1,8 +1,6 @@
-// How a provider failure is shown to our caller (docs/architecture.md, "Errors"). The provider's own auth details
-// are never echoed: a 401/403 on our credentials is our fault, not the caller's, and maps to 502.
-import { type Problem, type ProblemSource, problemType } from '../http/problem';
-
-export type ProviderName = 'tink' | 'moneyhub';
+// How a provider call failed, in the provider layer's own terms. How each failure is shown to our caller
+// (status, problem type) is the HTTP layer's business (docs/architecture.md, "Errors").
+import type { ProviderName } from '../provider-name';
 
 export const ProviderFailure = {
   badRequest: 'bad-request',
@@ -25,34 +23,6 @@ export const ProviderFailure = {
 } as const;
 export type ProviderFailure = (typeof ProviderFailure)[keyof typeof ProviderFailure];
 
-const httpStatusOf: Record<ProviderFailure, number> = {
-  'bad-request': 400,
-  unprocessable: 422,
-  'not-found': 404,
-  conflict: 409,
-  'rate-limited': 429,
-  'credentials-rejected': 502,
-  'scope-not-allowed': 403,
-  misconfigured: 502,
-  unavailable: 502,
-  timeout: 504,
-  'bad-response': 502,
-};
-
-const titleOf: Record<ProviderFailure, string> = {
-  'bad-request': 'The provider rejected the request',
-  unprocessable: 'The provider could not process the request',
-  'not-found': 'Not found at the provider',
-  conflict: 'Conflict at the provider',
-  'rate-limited': 'The provider is rate limiting',
-  'credentials-rejected': 'The provider rejected this service',
-  'scope-not-allowed': 'The provider does not allow this scope for this service',
-  misconfigured: "This service's configuration is refused by the provider",
-  unavailable: 'The provider is unavailable',
-  timeout: 'The provider did not answer in time',
-  'bad-response': 'The provider sent an invalid response',
-};
-
 /** Failures for which a cached response may stand in (stale-if-error). */
 const staleEligible = new Set<ProviderFailure>(['rate-limited', 'unavailable', 'timeout', 'bad-response']);
 
@@ -69,7 +39,7 @@ export interface ProviderErrorDetails {
   cause?: unknown;
 }
 
-export class ProviderError extends Error implements ProblemSource {
+export class ProviderError extends Error {
   readonly provider: ProviderName;
   readonly operation: string;
   readonly failure: ProviderFailure;
@@ -97,28 +67,19 @@ export class ProviderError extends Error implements ProblemSource {
     this.retryAfterSeconds = details.retryAfterSeconds;
   }
 
-  get httpStatus(): number {
-    return httpStatusOf[this.failure];
-  }
-
   get staleEligible(): boolean {
     return staleEligible.has(this.failure);
   }
+}
 
-  toProblem(): Problem {
-    return {
-      type: problemType(`provider-${this.failure}`),
-      title: titleOf[this.failure],
-      status: this.httpStatus,
-      detail: this.detail,
-      provider: this.provider,
-      ...(this.providerStatus === undefined ? {} : { providerStatus: this.providerStatus }),
-      ...(this.providerRequestId === undefined ? {} : { providerRequestId: this.providerRequestId }),
-    };
-  }
-
-  problemHeaders(): Record<string, string> {
-    return this.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(this.retryAfterSeconds) };
+/**
+ * A resource the provider's own answer shows the user does not have (e.g. a connection absent from the
+ * user's connection list, for a provider with no route for one connection).
+ */
+export class ResourceNotFoundError extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'ResourceNotFoundError';
   }
 }
 

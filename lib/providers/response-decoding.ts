@@ -2,8 +2,9 @@
 // operation's schema, or (for an acknowledgement) no body or any well-formed JSON. Anything else is
 // the provider's fault (502), described without quoting the body, which may hold a token.
 import type * as z from 'zod';
+import type { ProviderName } from '../provider-name';
 import type { ProviderAnswer } from './attempt-failure';
-import { ProviderError, ProviderFailure, type ProviderName } from './errors';
+import { ProviderError, ProviderFailure } from './errors';
 
 export interface DecodingContext {
   provider: ProviderName;

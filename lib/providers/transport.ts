@@ -7,6 +7,7 @@
 import type * as z from 'zod';
 import type { CallContext } from '../call-context';
 import { countMetric, logger, timingMetric } from '../observability';
+import type { ProviderName } from '../provider-name';
 import {
   AttemptFailure,
   type AttemptFailureDetails,
@@ -16,7 +17,7 @@ import {
   providerErrorOf,
 } from './attempt-failure';
 import { ResponseTooLargeError, readCappedText } from './capped-body';
-import { type ProviderError, ProviderFailure, type ProviderName } from './errors';
+import { type ProviderError, ProviderFailure } from './errors';
 import { encodeBody, type QueryParameters, type RequestBody, requestUrl } from './request-encoding';
 import { checkAcknowledgement, decodeJson } from './response-decoding';
 

@@ -5,8 +5,9 @@
 import type { ResponseCache } from '../cache';
 import { type CallContext, cacheWorkDeadlineAtMs } from '../call-context';
 import { countMetric, logger } from '../observability';
+import type { ProviderName } from '../provider-name';
 import type { EnrollmentRegistry } from '../registry';
-import { mayHaveChangedUser, ProviderError, ProviderFailure, type ProviderName } from './errors';
+import { mayHaveChangedUser, ProviderError, ProviderFailure } from './errors';
 import { userCacheScope } from './user-scope';
 
 export interface UserLifecycle {

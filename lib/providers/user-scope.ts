@@ -1,9 +1,11 @@
 import type { CacheReadResult, ResponseCache } from '../cache';
 import { type CallContext, cacheWorkDeadlineAtMs } from '../call-context';
-import { isStaleEligible, mayHaveChangedUser, type ProviderName } from './errors';
+import type { ProviderName } from '../provider-name';
+import { providerUserKey } from '../table/keys';
+import { isStaleEligible, mayHaveChangedUser } from './errors';
 
 /** The cache scope of one provider user: always the provider's user id from the path, never shared. */
-export const userCacheScope = (provider: ProviderName, userId: string) => `${provider}#${userId}`;
+export const userCacheScope = (provider: ProviderName, userId: string) => providerUserKey(provider, userId);
 
 export interface UserResourceRead<T> {
   resource: string;

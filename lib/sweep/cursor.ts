@@ -1,6 +1,7 @@
 // Where the scheduled sweep stopped: the shard and the last registry key it finished. The next run
 // continues from there; a finished pass starts again at shard 0.
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { sweepCursorKey as cursorKey } from '../table/keys';
 
 export interface SweepCursor {
   shard: number;
@@ -9,8 +10,6 @@ export interface SweepCursor {
   /** How many full passes over the registry have completed. */
   passes: number;
 }
-
-const cursorKey = { pk: 'sweep', sk: 'cursor' };
 
 export class CursorStore {
   constructor(

@@ -3,14 +3,14 @@
 // and a target per configured provider. Reports one summary and a metric per outcome.
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { dynamoDocumentClient } from '../cache/dynamodb-client';
 import { callContextFrom } from '../call-context';
 import { coreConfig, type SweepConfig, sweepConfig } from '../config';
 import { countMetric, logger } from '../observability';
-import type { ProviderName } from '../providers/errors';
+import type { ProviderName } from '../provider-name';
 import { moneyhubUsers } from '../providers/moneyhub';
 import { tinkUsers } from '../providers/tink';
 import { enrollmentRegistry } from '../registry';
+import { dynamoDocumentClient } from '../table/client';
 import { CursorStore } from './cursor';
 import { LeaseStore } from './leases';
 import { moneyhubSweepTarget } from './moneyhub-target';

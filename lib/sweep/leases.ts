@@ -2,6 +2,7 @@
 // delivers at least once and runs may overlap, and a lease makes sure only one of them refreshes a
 // given credential or syncs a given connection. A lost race is an answer (false), not an exception.
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { leaseKey } from '../table/keys';
 
 const isConditionFailure = (error: unknown) =>
   (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
@@ -12,10 +13,6 @@ export class LeaseStore {
     private readonly tableName: string,
     private readonly now: () => number = Date.now,
   ) {}
-
-  private key(itemKey: string) {
-    return { pk: `lease#${itemKey}`, sk: 'lease' };
-  }
 
   /**
    * Takes the lease on `itemKey` for `durationMs` unless a live one exists — also one this holder
@@ -29,7 +26,7 @@ export class LeaseStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...this.key(itemKey),
+            ...leaseKey(itemKey),
             holder,
             leaseUntilMs,
             // DynamoDB TTL reaps old leases (epoch seconds); expiry is still judged by leaseUntilMs.
@@ -52,7 +49,7 @@ export class LeaseStore {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: this.key(itemKey),
+          Key: leaseKey(itemKey),
           ConditionExpression: 'holder = :holder',
           ExpressionAttributeValues: { ':holder': holder },
         }),

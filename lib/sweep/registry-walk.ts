@@ -4,6 +4,7 @@
 // carries the cursor that is safe to persist once it and every step before it are done, so the
 // cursor only ever moves past work that finished.
 import type { Enrollment, EnrollmentRegistry } from '../registry';
+import { providerUserKey } from '../table/keys';
 import type { SweepCursor } from './cursor';
 
 export interface WalkStep {
@@ -86,7 +87,7 @@ export class RegistryWalk {
     for (const enrollment of page.items) {
       this.buffer.push({
         enrollment,
-        cursorAfter: { shard, after: `${enrollment.provider}#${enrollment.userId}`, passes },
+        cursorAfter: { shard, after: providerUserKey(enrollment.provider, enrollment.userId), passes },
         endsPass: false,
         done: false,
       });

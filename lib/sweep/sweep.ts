@@ -5,8 +5,10 @@
 // Provider requests are paced by the process's request gate (see ./index.ts), not here.
 import type { CallContext } from '../call-context';
 import { logger } from '../observability';
-import { ProviderError, ProviderFailure, type ProviderName } from '../providers/errors';
+import type { ProviderName } from '../provider-name';
+import { ProviderError, ProviderFailure } from '../providers/errors';
 import type { Enrollment, EnrollmentRegistry } from '../registry';
+import { leasedItemKey } from '../table/keys';
 import type { CursorStore, SweepCursor } from './cursor';
 import { RequestGateDeadlineError } from './errors';
 import type { LeaseStore } from './leases';
@@ -145,7 +147,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     userId: string,
     itemId: string,
   ): Promise<boolean> {
-    const leaseKey = `${provider}#${userId}#${itemId}`;
+    const leaseKey = leasedItemKey(provider, userId, itemId);
     let leased: boolean;
     try {
       leased = await options.leases.acquire(leaseKey, options.runId, options.leaseMs);

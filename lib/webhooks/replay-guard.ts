@@ -1,7 +1,8 @@
 // Remembers each signed webhook's id (`jti`) for as long as its signature could still be accepted,
 // as a conditional write in the cache table: the first delivery wins, a replay finds the item.
-// DynamoDB TTL reaps the items; their key never collides with a cache scope (`<provider>#<userId>`).
+// DynamoDB TTL reaps the items; their key (lib/table/keys.ts) never collides with a cache scope.
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { webhookReplayKey } from '../table/keys';
 import { WebhookStoreUnavailableError } from './errors';
 
 export const ReplayVerdict = { first: 'first', replayed: 'replayed' } as const;
@@ -28,7 +29,7 @@ export class ReplayGuard {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `webhook#${source}#${id}`, sk: 'seen', expiresAt: rememberUntilEpochSeconds },
+          Item: { ...webhookReplayKey(source, id), expiresAt: rememberUntilEpochSeconds },
           // An item past its TTL may linger (DynamoDB reaps within days): it no longer counts.
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': Math.floor(nowMs / 1000) },

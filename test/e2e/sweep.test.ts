@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDynamoDocumentClient } from '../../lib/cache/dynamodb-client';
 import { EnrollmentRegistry } from '../../lib/registry';
 import type { SweepSummary } from '../../lib/sweep';
+import { createDynamoDocumentClient } from '../../lib/table/client';
 import {
   buildDemoSeed as buildMoneyhubDemoSeed,
   demoConnectionIds,

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createDynamoDocumentClient } from '../../lib/cache/dynamodb-client';
+import { createDynamoDocumentClient } from '../../lib/table/client';
 import { describeItem, scanCache } from '../../local/cache';
 
 const endpoint = process.env.DYNAMODB_ENDPOINT as string;

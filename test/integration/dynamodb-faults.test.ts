@@ -10,7 +10,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDynamoDocumentClient } from '../../lib/cache/dynamodb-client';
+import { createDynamoDocumentClient } from '../../lib/table/client';
 import { MoneyhubSimulatorControl } from '../../local/simulators/moneyhub';
 import { TinkSimulatorControl } from '../../local/simulators/tink';
 import {

@@ -23,9 +23,9 @@ import { handler as getCredential } from '../../functions/tink/get-credential';
 import { handler as getUserAccessToken } from '../../functions/tink/get-user-access-token';
 import { handler as listCredentials } from '../../functions/tink/list-credentials';
 import { handler as refreshCredential } from '../../functions/tink/refresh-credential';
-import { dynamoDocumentClient } from '../../lib/cache/dynamodb-client';
 import { moneyhubClient } from '../../lib/providers/moneyhub';
 import { tinkClient } from '../../lib/providers/tink';
+import { dynamoDocumentClient } from '../../lib/table/client';
 import type { Fault } from '../../local/simulators/harness';
 import { type HandlerResponse, invoke, lambdaContext } from '../support/events';
 import {

@@ -13,8 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoDocumentClient } from '../../lib/cache/dynamodb-client';
 import { enrollmentRegistry } from '../../lib/registry';
+import { dynamoDocumentClient } from '../../lib/table/client';
 import { SimulatorControl } from '../../local/simulators/harness';
 import { contractViolations } from '../support/contract';
 import { countDynamoRequests } from '../support/dynamo-requests';

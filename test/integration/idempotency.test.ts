@@ -10,8 +10,8 @@ import { handler as registerUser } from '../../functions/moneyhub/register-user'
 import { handler as createAuthorization } from '../../functions/tink/create-authorization';
 import { handler as createUser } from '../../functions/tink/create-user';
 import { handler as refreshCredential } from '../../functions/tink/refresh-credential';
-import { dynamoDocumentClient } from '../../lib/cache/dynamodb-client';
 import { idempotencyWindowSeconds } from '../../lib/http/idempotency';
+import { dynamoDocumentClient } from '../../lib/table/client';
 import type { HandlerResponse } from '../support/events';
 import * as moneyhub from './moneyhub/helpers';
 import * as tink from './tink/helpers';

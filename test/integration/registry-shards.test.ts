@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoDocumentClient } from '../../lib/cache/dynamodb-client';
-import type { ProviderName } from '../../lib/providers/errors';
+import type { ProviderName } from '../../lib/provider-name';
 import { EnrollmentRegistry } from '../../lib/registry';
 import { RegistryShardsMismatchError } from '../../lib/registry-errors';
 import { RegistryWalk } from '../../lib/sweep/registry-walk';
+import { createDynamoDocumentClient } from '../../lib/table/client';
 import { createCacheTable } from '../../local/dynamodb';
 
 const client = createDynamoDocumentClient({

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { RequestGate } from '../../lib/call-context';
+import { providerErrorProblem } from '../../lib/http/provider-problem';
 import { ProviderError, ProviderFailure } from '../../lib/providers/errors';
 import { maxRetryAfterSeconds } from '../../lib/providers/retry-after';
 import { type ProviderRequest, ProviderTransport } from '../../lib/providers/transport';
@@ -13,6 +14,9 @@ let control: SimulatorControl;
 const seenTraceIds: string[] = [];
 const waits: number[] = [];
 const deleted = new Set<string>();
+
+/** The status our caller would be answered with for this failure. */
+const statusOf = (error: ProviderError) => providerErrorProblem(error).problem.status;
 
 function transport(overrides: Partial<ConstructorParameters<typeof ProviderTransport>[0]> = {}) {
   return new ProviderTransport({
@@ -119,8 +123,8 @@ describe('Class: ProviderTransport', () => {
     expect(error).toMatchObject({
       failure: ProviderFailure.rateLimited,
       retryAfterSeconds: 60,
-      httpStatus: 429,
     });
+    expect(statusOf(error)).toBe(429);
     expect((await control.calls()).total).toBe(1);
   });
 
@@ -135,7 +139,8 @@ describe('Class: ProviderTransport', () => {
     const error = await failureOf(
       transport().json(request({ method: 'POST', path: '/things', retry: false }), thing),
     );
-    expect(error).toMatchObject({ failure: ProviderFailure.unavailable, httpStatus: 502 });
+    expect(error.failure).toBe(ProviderFailure.unavailable);
+    expect(statusOf(error)).toBe(502);
     expect((await control.calls()).total).toBe(1);
   });
 
@@ -145,7 +150,8 @@ describe('Class: ProviderTransport', () => {
     const error = await failureOf(
       transport().json(request({ call: { requestId: 't', deadlineAtMs: startedMs + 300 } }), thing),
     );
-    expect(error).toMatchObject({ failure: ProviderFailure.timeout, httpStatus: 504 });
+    expect(error.failure).toBe(ProviderFailure.timeout);
+    expect(statusOf(error)).toBe(504);
     expect(Date.now() - startedMs).toBeLessThan(1500);
   });
 
@@ -154,9 +160,10 @@ describe('Class: ProviderTransport', () => {
     await control.injectFault('GET /things/:id', { kind: 'schema-violation', body: { id: 42 } }, 1);
     const malformed = await failureOf(transport().json(request(), thing));
     const violating = await failureOf(transport().json(request(), thing));
-    expect(malformed).toMatchObject({ failure: ProviderFailure.badResponse, httpStatus: 502 });
+    expect(malformed.failure).toBe(ProviderFailure.badResponse);
+    expect(statusOf(malformed)).toBe(502);
     expect(violating.detail).toContain('id');
-    expect(violating.httpStatus).toBe(502);
+    expect(statusOf(violating)).toBe(502);
   });
 
   it('maps 401/403 on our credentials to 502 without echoing the provider', async () => {
@@ -166,9 +173,13 @@ describe('Class: ProviderTransport', () => {
       body: { errorMessage: 'token abc.def.ghi expired', errorCode: 'x' },
     });
     const error = await failureOf(transport().json(request(), thing));
-    expect(error.httpStatus).toBe(502);
+    expect(statusOf(error)).toBe(502);
     expect(error.detail).not.toContain('abc.def.ghi');
-    expect(error.toProblem()).toMatchObject({ status: 502, provider: 'tink', providerStatus: 401 });
+    expect(providerErrorProblem(error).problem).toMatchObject({
+      status: 502,
+      provider: 'tink',
+      providerStatus: 401,
+    });
     expect(error.providerRequestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -181,9 +192,9 @@ describe('Class: ProviderTransport', () => {
     const error = await failureOf(transport().json(request(), thing));
     expect(error).toMatchObject({
       failure: ProviderFailure.badRequest,
-      httpStatus: 400,
       providerCode: 'bad',
     });
+    expect(statusOf(error)).toBe(400);
     expect(error.detail).toContain('market must be ISO 3166-1');
     expect((await control.calls()).total).toBe(1);
   });
@@ -196,7 +207,8 @@ describe('Class: ProviderTransport', () => {
     const passed = await transport().send(
       request({ method: 'DELETE', path: '/things/lost-answer', passStatuses: [404] }),
     );
-    expect(error).toMatchObject({ failure: ProviderFailure.notFound, httpStatus: 404 });
+    expect(error.failure).toBe(ProviderFailure.notFound);
+    expect(statusOf(error)).toBe(404);
     expect(passed).toMatchObject({ status: 404, mayFollowLostAnswer: false });
     expect((await control.calls()).total).toBe(3);
   });
@@ -302,8 +314,9 @@ describe('Retry-After from the provider', () => {
       headers: { 'Retry-After': '99999999999999999999' },
     });
     const error = await failureOf(fixed().json(request({ call: frozenCall }), thing));
-    expect(error).toMatchObject({ failure: ProviderFailure.rateLimited, httpStatus: 429 });
-    expect(error.problemHeaders()).toEqual({ 'Retry-After': String(maxRetryAfterSeconds) });
+    expect(error.failure).toBe(ProviderFailure.rateLimited);
+    expect(statusOf(error)).toBe(429);
+    expect(providerErrorProblem(error).headers).toEqual({ 'Retry-After': String(maxRetryAfterSeconds) });
     expect(waits).toEqual([]);
     expect((await control.calls()).total).toBe(1);
   });
@@ -315,7 +328,7 @@ describe('Retry-After from the provider', () => {
       headers: { 'Retry-After': '1.5' },
     });
     const error = await failureOf(fixed().json(request({ call: frozenCall }), thing));
-    expect(error.problemHeaders()).toEqual({ 'Retry-After': '1' });
+    expect(providerErrorProblem(error).headers).toEqual({ 'Retry-After': '1' });
     expect(waits).toEqual([jitteredBackoffMs]);
   });
 });

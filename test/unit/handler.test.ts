@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createHandler } from '../../lib/http/handler';
 import { tinkId } from '../../lib/http/ids';
-import { ResourceNotFoundError } from '../../lib/http/problem';
 import { jsonResponse } from '../../lib/http/responses';
-import { ProviderError, ProviderFailure } from '../../lib/providers/errors';
+import { ProviderError, ProviderFailure, ResourceNotFoundError } from '../../lib/providers/errors';
 import { invoke } from '../support/events';
 
 let calls = 0;
@@ -104,7 +103,7 @@ describe('Function: createHandler', () => {
     });
   });
 
-  it('answers 404 for a resource this API could not find', async () => {
+  it('answers 404 for a resource the provider shows the user does not have', async () => {
     const response = await invoke(failing(new ResourceNotFoundError('No connection c1 for user u1')));
     expect(response.statusCode).toBe(404);
     expect(response.json().detail).toBe('No connection c1 for user u1');

@@ -5,8 +5,8 @@
 import { type CacheReadResult, type ResponseCache, responseCache } from '../../cache';
 import type { CallContext } from '../../call-context';
 import { coreConfig, moneyhubConfig } from '../../config';
-import { ResourceNotFoundError } from '../../http/problem';
 import { type EnrollmentRegistry, enrollmentRegistry } from '../../registry';
+import { ResourceNotFoundError } from '../errors';
 import { deleteUserEverywhere, enrollNewUser, type UserLifecycle } from '../user-lifecycle';
 import { mutateUser, readUserResource } from '../user-scope';
 import { MoneyhubClient, type RegisterUserInput, type SyncPage } from './client';

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { coreConfig, moneyhubConfig } from '../../../lib/config';
+import { providerErrorProblem } from '../../../lib/http/provider-problem';
 import { logger } from '../../../lib/observability';
 import { ProviderError, ProviderFailure } from '../../../lib/providers/errors';
 import { MoneyhubClient, moneyhubClient } from '../../../lib/providers/moneyhub';
@@ -312,8 +313,9 @@ describe('Class: MoneyhubClient with client_secret_basic (development)', () => {
 
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).failure).toBe(ProviderFailure.credentialsRejected);
-    expect((error as ProviderError).httpStatus).toBe(502);
-    expect(JSON.stringify((error as ProviderError).toProblem())).not.toContain('wrong-secret');
+    const answer = providerErrorProblem(error as ProviderError);
+    expect(answer.problem.status).toBe(502);
+    expect(JSON.stringify(answer)).not.toContain('wrong-secret');
   });
 });
 

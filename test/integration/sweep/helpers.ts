@@ -4,11 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { vi } from 'vitest';
-import { dynamoDocumentClient } from '../../../lib/cache/dynamodb-client';
 import { coreConfig, sweepConfig } from '../../../lib/config';
-import type { ProviderName } from '../../../lib/providers/errors';
+import type { ProviderName } from '../../../lib/provider-name';
 import { enrollmentRegistry } from '../../../lib/registry';
 import type { SweepItemCounts } from '../../../lib/sweep';
+import { dynamoDocumentClient } from '../../../lib/table/client';
 import { MoneyhubSimulatorControl } from '../../../local/simulators/moneyhub';
 import type { SeedConnection } from '../../../local/simulators/moneyhub/control';
 import { type SeedCredential, TinkSimulatorControl } from '../../../local/simulators/tink';

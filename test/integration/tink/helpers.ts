@@ -2,7 +2,7 @@
 // provider calls made since a point, and the DynamoDB requests the process made.
 import type { Context } from 'aws-lambda';
 import { expect } from 'vitest';
-import { dynamoDocumentClient } from '../../../lib/cache/dynamodb-client';
+import { dynamoDocumentClient } from '../../../lib/table/client';
 import { type SeedCredential, TinkSimulatorControl } from '../../../local/simulators/tink';
 import { countDynamoRequests } from '../../support/dynamo-requests';
 import { type EventInput, type HandlerResponse, invoke, lambdaContext } from '../../support/events';

@@ -10,8 +10,8 @@ import { handler as getCredential } from '../../../functions/tink/get-credential
 import { handler as getUserAccessToken } from '../../../functions/tink/get-user-access-token';
 import { handler as listCredentials } from '../../../functions/tink/list-credentials';
 import { handler as refreshCredential } from '../../../functions/tink/refresh-credential';
-import { dynamoDocumentClient } from '../../../lib/cache/dynamodb-client';
 import { tinkClient } from '../../../lib/providers/tink';
+import { dynamoDocumentClient } from '../../../lib/table/client';
 import type { HandlerResponse } from '../../support/events';
 import { type CapturedLogs, captureLogs } from '../../support/logs';
 import { call, control, route } from './helpers';

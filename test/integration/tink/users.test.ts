@@ -10,11 +10,11 @@ import { handler as deleteUser } from '../../../functions/tink/delete-user';
 import { handler as getUserAccessToken } from '../../../functions/tink/get-user-access-token';
 import { handler as listCredentials } from '../../../functions/tink/list-credentials';
 import { responseCache } from '../../../lib/cache';
-import { dynamoDocumentClient } from '../../../lib/cache/dynamodb-client';
 import { coreConfig } from '../../../lib/config';
 import { logger } from '../../../lib/observability';
 import { TinkUsers, tinkClient } from '../../../lib/providers/tink';
 import { type EnrollmentRegistry, enrollmentRegistry } from '../../../lib/registry';
+import { dynamoDocumentClient } from '../../../lib/table/client';
 import { captureLogs } from '../../support/logs';
 import {
   call,

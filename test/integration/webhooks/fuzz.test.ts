@@ -7,7 +7,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoDocumentClient } from '../../../lib/cache/dynamodb-client';
+import { dynamoDocumentClient } from '../../../lib/table/client';
 import { moneyhubEventUrn } from '../../../local/simulators/moneyhub';
 import { countDynamoRequests } from '../../support/dynamo-requests';
 import { httpEvent, lambdaContext } from '../../support/events';

@@ -2,7 +2,7 @@
 // observable effect of an invalidation), and a check that a refusal says nothing about why.
 import { expect } from 'vitest';
 import { DynamoDbCacheStore } from '../../../lib/cache';
-import { dynamoDocumentClient } from '../../../lib/cache/dynamodb-client';
+import { dynamoDocumentClient } from '../../../lib/table/client';
 import type { HandlerResponse } from '../../support/events';
 
 const store = new DynamoDbCacheStore(dynamoDocumentClient(), process.env.CACHE_TABLE_NAME as string);

@@ -1,4 +1,5 @@
-// The one DynamoDB client of the process. Short timeouts: the cache is an optimisation, and a
+// The one DynamoDB client of the process, shared by the cache, the registry, the sweep, idempotency and
+// the webhooks (the key layout is in ./keys.ts). Short timeouts: the cache is an optimisation, and a
 // slow or unreachable table must fall open to the provider quickly rather than eat the deadline.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
