@@ -1,10 +1,10 @@
 // The Tink simulator: a stateful, in-memory stand-in for api.tink.com on loopback, faithful to
 // docs/providers.md and controllable through /__control (see control.ts and the shared harness).
 import { startSimulator } from '../harness';
-import { tinkApiRoutes } from './api';
 import type { TinkSeed } from './control';
 import { seedUsers, tinkControlRoutes } from './control';
 import { TinkSimulatorControl } from './control-client';
+import { tinkRoutes } from './routes';
 import type { SeedResult, TinkClient, TinkSettings } from './state';
 import { TinkErrorCode, TinkState } from './state';
 import { TinkWebhooks, tinkWebhookControlRoutes, tinkWebhookRoutes } from './webhooks';
@@ -72,7 +72,7 @@ export async function startTinkSimulator(options: TinkSimulatorOptions): Promise
   const running = await startSimulator({
     name: 'tink',
     port: options.port,
-    routes: [...tinkApiRoutes(state), ...tinkWebhookRoutes(state, webhooks)],
+    routes: [...tinkRoutes(state), ...tinkWebhookRoutes(state, webhooks)],
     controlRoutes: [...tinkControlRoutes(state), ...tinkWebhookControlRoutes(webhooks)],
     errorBody: tinkErrorBody,
     requestIdHeader: 'X-Request-ID',

@@ -7,7 +7,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Route, SimRequest } from '../harness';
 import { SimHttpError } from '../harness';
-import { authorize } from './api';
+import { authorize } from './routes';
 import type { RefreshStarted, TinkState } from './state';
 
 export interface WebhookEndpoint {

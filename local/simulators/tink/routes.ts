@@ -195,7 +195,7 @@ function parseRefreshRequest(request: SimRequest) {
   return { items, authenticate: rawAuthenticate === 'true', body };
 }
 
-export function tinkApiRoutes(state: TinkState): Route[] {
+export function tinkRoutes(state: TinkState): Route[] {
   return [
     { method: 'POST', pattern: '/api/v1/oauth/token', handler: token(state) },
     {
