@@ -25,12 +25,13 @@ class RequireStageSettings {
     if (stage === 'local') return;
     const provider = this.serverless.service.provider;
     const authorizer = provider.httpApi?.authorizers?.jwtAuthorizer ?? {};
-    const environment = provider.environment ?? {};
+    // Each provider's settings, as serverless.yml gives them to that provider's functions.
+    const environment = this.serverless.service.custom?.environment ?? {};
     const settings = [
       ['jwtIssuer', 'JWT_ISSUER', authorizer.issuerUrl],
       ['jwtAudience', 'JWT_AUDIENCE', [].concat(authorizer.audience ?? [])[0]],
-      ['tinkClientId', 'TINK_CLIENT_ID', environment.TINK_CLIENT_ID],
-      ['moneyhubClientId', 'MONEYHUB_CLIENT_ID', environment.MONEYHUB_CLIENT_ID],
+      ['tinkClientId', 'TINK_CLIENT_ID', environment.tink?.TINK_CLIENT_ID],
+      ['moneyhubClientId', 'MONEYHUB_CLIENT_ID', environment.moneyhub?.MONEYHUB_CLIENT_ID],
     ];
     const missing = settings.filter(([, , value]) => isPlaceholder(value));
     if (missing.length === 0) return;

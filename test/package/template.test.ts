@@ -346,6 +346,55 @@ describe('Packaged CloudFormation template', () => {
     }
   });
 
+  it("gives each function only the settings of the providers it calls (no other provider's client id or secrets)", () => {
+    const tinkClient = [
+      'TINK_BASE_URL',
+      'TINK_CLIENT_ID',
+      'TINK_CLIENT_SECRET',
+      'TINK_CLIENT_SECRET_PARAMETER',
+    ];
+    const moneyhubClient = [
+      'MONEYHUB_AUTH_METHOD',
+      'MONEYHUB_CLIENT_ID',
+      'MONEYHUB_CLIENT_SECRET',
+      'MONEYHUB_CLIENT_SECRET_PARAMETER',
+      'MONEYHUB_CONNECTION_SCOPE_FAMILY',
+      'MONEYHUB_DATA_API_URL',
+      'MONEYHUB_DELETE_CONNECTION_PATH',
+      'MONEYHUB_IDENTITY_URL',
+      'MONEYHUB_PRIVATE_JWK',
+      'MONEYHUB_PRIVATE_JWK_PARAMETER',
+    ];
+    // The webhooks verify signatures: no client secrets, only what the check needs.
+    const webhookSettings: Record<string, string[]> = {
+      tinkWebhook: ['TINK_WEBHOOK_SECRET', 'TINK_WEBHOOK_SECRET_PARAMETER'],
+      moneyhubWebhook: [
+        'MONEYHUB_CLIENT_ID',
+        'MONEYHUB_IDENTITY_URL',
+        'MONEYHUB_WEBHOOK_ACCEPT_UNSIGNED_JSON',
+      ],
+    };
+    for (const fn of functionRoles()) {
+      const environment = template.Resources[fn.logicalId]?.Properties?.Environment as
+        | { Variables?: Record<string, unknown> }
+        | undefined;
+      const providerSettings = Object.keys(environment?.Variables ?? {})
+        .filter((variable) => /^(TINK|MONEYHUB)_/.test(variable))
+        .sort();
+      const secrets = functionAccess[fn.name]?.secrets ?? [];
+      const expected = [
+        ...(secrets.includes('tink') ? tinkClient : []),
+        ...(secrets.includes('moneyhub') ? moneyhubClient : []),
+        ...(webhookSettings[fn.name] ?? []),
+      ].sort();
+      expect(providerSettings, fn.name).toEqual(expected);
+      expect(environment?.Variables, fn.name).toMatchObject({
+        CACHE_TABLE_NAME: 'open-banking-users-dev-cache',
+        POWERTOOLS_SERVICE_NAME: 'open-banking-users',
+      });
+    }
+  });
+
   it('gives the cache table string keys pk+sk, on-demand billing and TTL on expiresAt', () => {
     const [, table] = resourcesOfType('AWS::DynamoDB::Table')[0] ?? [];
     expect(table?.Properties).toMatchObject({

@@ -2,13 +2,8 @@
 // token endpoint, /users…) at its root and the data API under /v3, built on the shared harness.
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { startSimulator } from '../harness';
-import {
-  applySeed,
-  MoneyhubSimulatorControl,
-  moneyhubControlRoutes,
-  type SeededUser,
-  type SeedRequest,
-} from './control';
+import { applySeed, moneyhubControlRoutes, type SeededUser, type SeedRequest } from './control';
+import { MoneyhubSimulatorControl } from './control-client';
 import { type MoneyhubUrls, moneyhubRoutes } from './routes';
 import {
   type ClientRegistration,
@@ -138,8 +133,9 @@ export async function startMoneyhubSimulator(
 }
 
 export { clientAssertionType } from './auth';
-export type { SeededUser, SeedRequest, SettingsPatch, TokenDump, UserStateDump } from './control';
-export { MoneyhubSimulatorControl } from './control';
+export type { SeededUser, SeedRequest, SettingsPatch } from './control';
+export type { TokenDump, UserStateDump } from './control-client';
+export { MoneyhubSimulatorControl } from './control-client';
 export {
   buildDemoSeed,
   demoClientId,

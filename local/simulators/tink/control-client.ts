@@ -1,5 +1,6 @@
 // Typed access to the Tink simulator's control routes, for tests and the local start script.
 import { SimulatorControl } from '../harness';
+import type { TokenKind } from './auth';
 import type { TinkSeed } from './control';
 import type {
   CredentialDump,
@@ -7,7 +8,6 @@ import type {
   SeedCredential,
   SeedResult,
   TinkSettings,
-  TokenKind,
   UserDump,
 } from './state';
 import type { WebhookDeliveryStats, WebhookEndpoint } from './webhooks';

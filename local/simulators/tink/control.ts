@@ -167,23 +167,23 @@ export function tinkControlRoutes(state: TinkState): Route[] {
       pattern: '/clients/:clientId/scopes',
       handler: (request) => {
         const { scopes } = parse(entitlementsSchema, request);
-        if (!state.setEntitlements(request.params.clientId ?? '', scopes ?? undefined))
+        if (!state.auth.setEntitlements(request.params.clientId ?? '', scopes ?? undefined))
           throw notFound('Client');
         return { status: 204 };
       },
     },
-    { method: 'GET', pattern: '/tokens', handler: () => ({ status: 200, body: state.tokenStats() }) },
+    { method: 'GET', pattern: '/tokens', handler: () => ({ status: 200, body: state.auth.tokenStats() }) },
     {
       method: 'GET',
       pattern: '/tokens/issued-values',
-      handler: () => ({ status: 200, body: { values: state.recentlyIssuedValues() } }),
+      handler: () => ({ status: 200, body: { values: state.auth.recentlyIssuedValues() } }),
     },
     {
       method: 'POST',
       pattern: '/tokens/expire',
       handler: (request) => {
         const { kind } = parse(expireTokensSchema, request);
-        return { status: 200, body: { expired: state.expireTokens(kind) } };
+        return { status: 200, body: { expired: state.auth.expireTokens(kind) } };
       },
     },
   ];

@@ -1,12 +1,14 @@
 // The Tink simulator: a stateful, in-memory stand-in for api.tink.com on loopback, faithful to
 // docs/providers.md and controllable through /__control (see control.ts and the shared harness).
 import { startSimulator } from '../harness';
-import { tinkApiRoutes } from './api';
+import type { TinkClient } from './auth';
 import type { TinkSeed } from './control';
 import { seedUsers, tinkControlRoutes } from './control';
 import { TinkSimulatorControl } from './control-client';
-import type { SeedResult, TinkClient, TinkSettings } from './state';
-import { TinkErrorCode, TinkState } from './state';
+import { TinkErrorCode } from './error-codes';
+import { tinkRoutes } from './routes';
+import type { SeedResult, TinkSettings } from './state';
+import { TinkState } from './state';
 import { TinkWebhooks, tinkWebhookControlRoutes, tinkWebhookRoutes } from './webhooks';
 
 export interface TinkSimulatorOptions {
@@ -72,7 +74,7 @@ export async function startTinkSimulator(options: TinkSimulatorOptions): Promise
   const running = await startSimulator({
     name: 'tink',
     port: options.port,
-    routes: [...tinkApiRoutes(state), ...tinkWebhookRoutes(state, webhooks)],
+    routes: [...tinkRoutes(state), ...tinkWebhookRoutes(state, webhooks)],
     controlRoutes: [...tinkControlRoutes(state), ...tinkWebhookControlRoutes(webhooks)],
     errorBody: tinkErrorBody,
     requestIdHeader: 'X-Request-ID',
@@ -98,19 +100,21 @@ export async function startTinkSimulator(options: TinkSimulatorOptions): Promise
   };
 }
 
+export type { TinkClient } from './auth';
+export { documentedTinkScopes } from './auth';
 export type { TinkSeed } from './control';
 export { TinkSimulatorControl } from './control-client';
 export { buildDemoSeed, demoClient, demoCredentialIds, demoDataDescription, demoUserIds } from './demo-data';
+export { TinkErrorCode } from './error-codes';
 export type {
   CredentialDump,
   CredentialPatch,
   SeedCredential,
   SeedResult,
   SeedUser,
-  TinkClient,
   TinkCredential,
   TinkSettings,
   UserDump,
 } from './state';
-export { CredentialStatus, documentedTinkScopes, TinkErrorCode } from './state';
+export { CredentialStatus } from './state';
 export type { WebhookDeliveryStats, WebhookEndpoint } from './webhooks';

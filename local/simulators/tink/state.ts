@@ -1,63 +1,11 @@
-// The Tink simulator's in-memory world: users, credentials, tokens, authorization codes and the
-// settings that shape timing. Time-driven transitions (a refresh finishing, a deleted credential
+// The Tink simulator's in-memory world: users, credentials and the settings that shape timing; apps,
+// tokens and authorization codes are its TinkAuth (auth.ts). Time-driven transitions (a refresh finishing, a deleted credential
 // disappearing, a token expiring) are evaluated lazily against the clock on every read, so there
 // are no timers to leak and thousands of seeded credentials cost nothing while idle.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { SimHttpError } from '../harness';
-
-/**
- * Scopes Tink documents and uses in its own material (API reference, Postman collections, example
- * servers): what the demo app is entitled to. Not a closed vocabulary: Tink checks an app's
- * entitlements, and an app may be given any scope (see `TinkClient.scopes`).
- */
-export const documentedTinkScopes = [
-  'account-verification-reports:read',
-  'account-verification-reports:write',
-  'accounts.balances:readonly',
-  'accounts.parties:readonly',
-  'accounts:read',
-  'accounts:write',
-  'authorization:grant',
-  'authorization:read',
-  'balance-refresh',
-  'balance-refresh:readonly',
-  'balances:read',
-  'credentials:read',
-  'credentials:refresh',
-  'credentials:write',
-  'identities:readonly',
-  'identity:read',
-  'investments:read',
-  'link-session:read',
-  'payment:read',
-  'payment:write',
-  'provider-consents:read',
-  'provider-consents:write',
-  'providers:read',
-  'statistics:read',
-  'transactions:read',
-  'transfer:execute',
-  'transfer:read',
-  'user-report-bundles:read',
-  'user:create',
-  'user:delete',
-  'user:read',
-  'user:web_hooks',
-  'webhook-endpoints',
-] as const;
-
-/** Tink's `errorCode` values as this simulator spells them (the real set is undocumented). */
-export const TinkErrorCode = {
-  badRequest: 'request.invalid',
-  unauthorized: 'authentication.unauthorized',
-  forbidden: 'authorization.forbidden',
-  userNotFound: 'user.not_found',
-  userConflict: 'user.external_user_id_conflict',
-  credentialsNotFound: 'credentials.not_found',
-  refreshInProgress: 'credentials.refresh_in_progress',
-  authenticationRequired: 'credentials.authentication_required',
-  rateLimited: 'request.rate_limited',
-} as const;
+import { TinkAuth, type TinkClient } from './auth';
+import { TinkErrorCode } from './error-codes';
 
 export const CredentialStatus = {
   created: 'CREATED',
@@ -150,32 +98,6 @@ export interface TinkUser {
   retentionClass: string;
   createdMs: number;
   credentials: Map<string, CredentialRecord>;
-}
-
-export type TokenKind = 'client' | 'user';
-
-export interface TokenRecord {
-  kind: TokenKind;
-  clientId: string;
-  scopes: string[];
-  userId: string | undefined;
-  expiresAtMs: number;
-}
-
-interface CodeRecord {
-  clientId: string;
-  userId: string;
-  scopes: string[];
-  expiresAtMs: number;
-  idHint: string | undefined;
-  actorClientId: string | undefined;
-}
-
-export interface TinkClient {
-  clientId: string;
-  clientSecret: string;
-  /** The app's entitlements: the scopes it may use. The documented table when absent. */
-  scopes?: string[];
 }
 
 export interface TinkSettings {
@@ -292,35 +214,18 @@ const localePattern = /^[a-z]{2}_[A-Z]{2}$/;
 const retentionClasses = new Set(['permanent', 'temporary']);
 const hex32 = () => randomBytes(16).toString('hex');
 const dayMs = 24 * 60 * 60 * 1000;
-const maxRememberedValues = 10_000;
-
-function secretsMatch(given: string, expected: string) {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 const badRequest = (message: string) =>
   new SimHttpError(400, message, { errorCode: TinkErrorCode.badRequest });
-const oauthError = (status: number, error: string, description: string) =>
-  new SimHttpError(status, description, { oauthError: error });
-
 export class TinkState {
   readonly settings: TinkSettings;
   private readonly initialSettings: TinkSettings;
-  private readonly clients = new Map<string, TinkClient>();
-  private readonly initialClients: TinkClient[];
+  /** Apps, tokens and authorization codes. */
+  readonly auth: TinkAuth;
   private readonly users = new Map<string, TinkUser>();
   private readonly usersByExternalId = new Map<string, string>();
   private readonly credentialOwners = new Map<string, string>();
-  private readonly tokens = new Map<string, TokenRecord>();
-  private readonly tokensByUser = new Map<string, Set<string>>();
-  private readonly codes = new Map<string, CodeRecord>();
   private readonly refreshCounts = new Map<string, number>();
-  private readonly tokensIssued = { client_credentials: 0, authorization_code: 0 };
-  /** The latest token and code values issued (kept across resets), for leak checks in tests. */
-  private readonly issuedValues: string[] = [];
-  private mintsSincePrune = 0;
   /** Told of every accepted refresh (local/simulators/tink/webhooks.ts listens). */
   onRefreshStarted: ((started: RefreshStarted) => void) | undefined;
 
@@ -329,26 +234,19 @@ export class TinkState {
     settings: Partial<TinkSettings> = {},
     readonly now: () => number = Date.now,
   ) {
-    this.initialClients = clients.map((client) => ({ ...client }));
-    for (const client of clients) this.clients.set(client.clientId, { ...client });
     this.initialSettings = { ...defaultSettings, ...settings };
     this.settings = { ...this.initialSettings };
+    this.auth = new TinkAuth(clients, this.settings, (userId) => this.users.has(userId), now);
   }
 
-  /** Back to the start: no users, no codes, no user tokens, initial settings. Client tokens stay
-   * valid, as Tink's would: they belong to the app, not to the data (and callers cache them). */
+  /** Back to the start: no users, no codes, no user tokens, initial settings (see TinkAuth.reset). */
   reset() {
     this.users.clear();
     this.usersByExternalId.clear();
     this.credentialOwners.clear();
-    this.codes.clear();
     this.refreshCounts.clear();
-    for (const [token, record] of this.tokens) if (record.kind === 'user') this.tokens.delete(token);
-    this.tokensByUser.clear();
-    this.tokensIssued.client_credentials = 0;
-    this.tokensIssued.authorization_code = 0;
+    this.auth.reset();
     Object.assign(this.settings, this.initialSettings);
-    for (const client of this.initialClients) this.clients.set(client.clientId, { ...client });
   }
 
   updateSettings(patch: Partial<TinkSettings>) {
@@ -356,148 +254,9 @@ export class TinkState {
     return { ...this.settings };
   }
 
-  // --- clients, scopes, tokens -------------------------------------------------------------
-
-  authenticateClient(clientId: string | null, clientSecret: string | null): TinkClient {
-    const client = clientId ? this.clients.get(clientId) : undefined;
-    if (!client || clientSecret === null || !secretsMatch(clientSecret, client.clientSecret))
-      throw oauthError(401, 'invalid_client', 'Client authentication failed');
-    return client;
-  }
-
-  /** Comma-separated scopes, trimmed and de-duplicated; undefined when nothing was asked for. */
-  static parseScopes(raw: string | null): string[] | undefined {
-    if (raw === null) return undefined;
-    const scopes = [...new Set(raw.split(',').map((scope) => scope.trim()))].filter(Boolean);
-    return scopes.length === 0 ? undefined : scopes;
-  }
-
-  /** Replaces an app's entitlements (undefined: the documented table); false for an unknown app. */
-  setEntitlements(clientId: string, scopes: string[] | undefined): boolean {
-    const client = this.clients.get(clientId);
-    if (!client) return false;
-    this.clients.set(clientId, { ...client, scopes });
-    return true;
-  }
-
-  /** The scopes among `scopes` the app may not use. */
-  notEntitled(clientId: string, scopes: string[]): string[] {
-    const entitled = new Set<string>(this.clients.get(clientId)?.scopes ?? documentedTinkScopes);
-    return scopes.filter((scope) => !entitled.has(scope));
-  }
-
-  /** `client_credentials`: the scopes asked for, or without `scope` all of the app's own. */
-  issueClientToken(client: TinkClient, scopes: string[] | undefined) {
-    const granted = scopes ?? [...(client.scopes ?? documentedTinkScopes)];
-    const denied = this.notEntitled(client.clientId, granted);
-    if (denied.length > 0)
-      throw oauthError(400, 'invalid_scope', `Scope not allowed for this client: ${denied.join(',')}`);
-    this.tokensIssued.client_credentials += 1;
-    return this.mint(
-      'client',
-      client.clientId,
-      granted,
-      undefined,
-      this.settings.clientTokenExpiresInSeconds,
-    );
-  }
-
-  exchangeCode(client: TinkClient, code: string | null) {
-    const record = code ? this.codes.get(code) : undefined;
-    // A code is spent by any exchange attempt that names it, even a failed one.
-    if (code) this.codes.delete(code);
-    const exchangeable =
-      record &&
-      record.expiresAtMs > this.now() &&
-      this.users.has(record.userId) &&
-      (record.clientId === client.clientId || record.actorClientId === client.clientId);
-    if (!record || !exchangeable) throw oauthError(400, 'invalid_grant', 'Authorization code not valid');
-    this.tokensIssued.authorization_code += 1;
-    const token = this.mint(
-      'user',
-      client.clientId,
-      record.scopes,
-      record.userId,
-      this.settings.userTokenExpiresInSeconds,
-    );
-    return { ...token, idHint: record.idHint };
-  }
-
-  private mint(
-    kind: TokenKind,
-    clientId: string,
-    scopes: string[],
-    userId: string | undefined,
-    ttlS: number,
-  ) {
-    this.pruneTokensNowAndThen();
-    const accessToken = randomBytes(32).toString('base64url');
-    this.remember(accessToken);
-    this.tokens.set(accessToken, { kind, clientId, scopes, userId, expiresAtMs: this.now() + ttlS * 1000 });
-    if (userId) {
-      const owned = this.tokensByUser.get(userId) ?? new Set<string>();
-      owned.add(accessToken);
-      this.tokensByUser.set(userId, owned);
-    }
-    return { accessToken, expiresIn: ttlS, scopes };
-  }
-
-  private remember(secret: string) {
-    this.issuedValues.push(secret);
-    if (this.issuedValues.length > maxRememberedValues) this.issuedValues.shift();
-  }
-
-  /** Every access token and authorization code issued lately (up to 10 000), resets included. */
-  recentlyIssuedValues(): string[] {
-    return [...this.issuedValues];
-  }
-
-  // Load runs mint many tokens; drop the expired ones from time to time so memory stays flat.
-  private pruneTokensNowAndThen() {
-    this.mintsSincePrune += 1;
-    if (this.mintsSincePrune < 1000) return;
-    this.mintsSincePrune = 0;
-    const now = this.now();
-    for (const [token, record] of this.tokens) if (record.expiresAtMs <= now) this.dropToken(token, record);
-    for (const [code, record] of this.codes) if (record.expiresAtMs <= now) this.codes.delete(code);
-  }
-
-  private dropToken(token: string, record: TokenRecord) {
-    this.tokens.delete(token);
-    if (record.userId) this.tokensByUser.get(record.userId)?.delete(token);
-  }
-
-  /** The live token behind a bearer value, or undefined when unknown or expired. */
-  lookupToken(token: string): TokenRecord | undefined {
-    const record = this.tokens.get(token);
-    if (!record) return undefined;
-    if (record.expiresAtMs <= this.now()) {
-      this.dropToken(token, record);
-      return undefined;
-    }
-    return record;
-  }
-
-  /** Makes tokens answer 401 from now on (to exercise a caller's token renewal). */
-  expireTokens(kind?: TokenKind) {
-    let expired = 0;
-    for (const [token, record] of this.tokens) {
-      if (kind && record.kind !== kind) continue;
-      this.dropToken(token, record);
-      expired += 1;
-    }
-    return expired;
-  }
-
-  tokenStats() {
-    const active = { client: 0, user: 0 };
-    const now = this.now();
-    for (const record of this.tokens.values()) if (record.expiresAtMs > now) active[record.kind] += 1;
-    return { issued: { ...this.tokensIssued }, active };
-  }
-
   // --- authorization grants ----------------------------------------------------------------
 
+  /** A code for the user named by id or external id (404 when there is none). */
   createAuthorizationCode(
     clientId: string,
     target: { userId: string | null; externalUserId: string | null },
@@ -508,17 +267,7 @@ export class TinkState {
       target.userId !== null ? target.userId : this.usersByExternalId.get(target.externalUserId ?? '');
     if (userId === undefined || !this.users.has(userId))
       throw new SimHttpError(404, 'User not found', { errorCode: TinkErrorCode.userNotFound });
-    const code = hex32();
-    this.remember(code);
-    this.codes.set(code, {
-      clientId,
-      userId,
-      scopes,
-      expiresAtMs: this.now() + this.settings.codeTtlMs,
-      idHint: delegation?.idHint,
-      actorClientId: delegation?.actorClientId,
-    });
-    return code;
+    return this.auth.issueCode(clientId, userId, scopes, delegation);
   }
 
   // --- users -------------------------------------------------------------------------------
@@ -581,9 +330,7 @@ export class TinkState {
     this.users.delete(userId);
     if (user.externalUserId !== null) this.usersByExternalId.delete(user.externalUserId);
     for (const credentialId of user.credentials.keys()) this.credentialOwners.delete(credentialId);
-    for (const token of this.tokensByUser.get(userId) ?? []) this.tokens.delete(token);
-    this.tokensByUser.delete(userId);
-    for (const [code, record] of this.codes) if (record.userId === userId) this.codes.delete(code);
+    this.auth.forgetUser(userId);
     return true;
   }
 

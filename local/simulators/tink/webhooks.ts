@@ -7,7 +7,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Route, SimRequest } from '../harness';
 import { SimHttpError } from '../harness';
-import { authorize } from './api';
+import { authorize } from './auth';
 import type { RefreshStarted, TinkState } from './state';
 
 export interface WebhookEndpoint {
@@ -190,7 +190,7 @@ export function tinkWebhookRoutes(state: TinkState, webhooks: TinkWebhooks): Rou
       method: 'POST',
       pattern: '/events/v2/webhook-endpoints',
       handler: (request) => {
-        authorize(state, request, { scope: 'webhook-endpoints', kind: 'client' });
+        authorize(state.auth, request, { scope: 'webhook-endpoints', kind: 'client' });
         return { status: 200, body: webhooks.register(parseRegistration(request)) };
       },
     },

@@ -2,36 +2,11 @@
 // user create/delete, and the credentials endpoints. Handlers translate HTTP to TinkState calls.
 import type { Route, SimRequest } from '../harness';
 import { SimHttpError } from '../harness';
-import type { TokenKind, TokenRecord } from './state';
-import { TinkErrorCode, TinkState } from './state';
+import { authorize, TinkAuth, type TokenRecord } from './auth';
+import { TinkErrorCode } from './error-codes';
+import { TinkState } from './state';
 
 const refreshItemPattern = /^[A-Z][A-Z_]*$/;
-
-export function authorize(
-  state: TinkState,
-  request: SimRequest,
-  requirement: { scope: string; kind?: TokenKind },
-): TokenRecord {
-  const header = request.headers.authorization;
-  const token = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
-  const record = token ? state.lookupToken(token) : undefined;
-  if (!record)
-    throw new SimHttpError(
-      401,
-      token ? 'The access token is invalid or has expired' : 'Missing bearer access token',
-      { errorCode: TinkErrorCode.unauthorized },
-      { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
-    );
-  if (requirement.kind && record.kind !== requirement.kind)
-    throw new SimHttpError(403, `This endpoint requires a ${requirement.kind} access token`, {
-      errorCode: TinkErrorCode.forbidden,
-    });
-  if (!record.scopes.includes(requirement.scope))
-    throw new SimHttpError(403, `The access token lacks the scope ${requirement.scope}`, {
-      errorCode: TinkErrorCode.forbidden,
-    });
-  return record;
-}
 
 /** The user behind a user token (tokens of deleted users are already gone, so it exists). */
 const userOf = (record: TokenRecord) => record.userId ?? '';
@@ -65,10 +40,10 @@ function token(state: TinkState) {
         oauthError: 'unsupported_grant_type',
       });
     const { clientId, clientSecret } = clientCredentials(request, form);
-    const client = state.authenticateClient(clientId, clientSecret);
+    const client = state.auth.authenticateClient(clientId, clientSecret);
     if (grantType === 'client_credentials') {
       // Without `scope` the token carries the app's own scopes ("defaults to the client scope").
-      const issued = state.issueClientToken(client, TinkState.parseScopes(form.get('scope')));
+      const issued = state.auth.issueClientToken(client, TinkAuth.parseScopes(form.get('scope')));
       return {
         status: 200,
         headers: { 'Cache-Control': 'no-store' },
@@ -80,7 +55,7 @@ function token(state: TinkState) {
         },
       };
     }
-    const issued = state.exchangeCode(client, form.get('code'));
+    const issued = state.auth.exchangeCode(client, form.get('code'));
     return {
       status: 200,
       headers: { 'Cache-Control': 'no-store' },
@@ -97,16 +72,16 @@ function token(state: TinkState) {
 
 function authorizationGrant(state: TinkState, delegated: boolean) {
   return (request: SimRequest) => {
-    const record = authorize(state, request, { scope: 'authorization:grant', kind: 'client' });
+    const record = authorize(state.auth, request, { scope: 'authorization:grant', kind: 'client' });
     const form = request.form();
     const userId = form.get('user_id') || null;
     const externalUserId = form.get('external_user_id') || null;
     if ((userId === null) === (externalUserId === null))
       throw badRequest('Exactly one of user_id and external_user_id is required');
-    const scopes = TinkState.parseScopes(form.get('scope'));
+    const scopes = TinkAuth.parseScopes(form.get('scope'));
     if (!scopes) throw badRequest('scope is required');
     // Tink checks the app's entitlements, not a vocabulary: a scope the app may not use is a 401.
-    const [denied] = state.notEntitled(record.clientId, scopes);
+    const [denied] = state.auth.notEntitled(record.clientId, scopes);
     if (denied !== undefined)
       throw new SimHttpError(401, `Client ${record.clientId} isn't allowed to use the scope ${denied}`, {
         errorCode: TinkErrorCode.unauthorized,
@@ -131,7 +106,7 @@ function authorizationGrant(state: TinkState, delegated: boolean) {
 
 function createUser(state: TinkState) {
   return (request: SimRequest) => {
-    authorize(state, request, { scope: 'user:create', kind: 'client' });
+    authorize(state.auth, request, { scope: 'user:create', kind: 'client' });
     const body = request.json();
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw badRequest('The request body must be a JSON object');
@@ -162,7 +137,7 @@ function createUser(state: TinkState) {
 
 function deleteUser(state: TinkState) {
   return (request: SimRequest) => {
-    const record = authorize(state, request, { scope: 'user:delete', kind: 'user' });
+    const record = authorize(state.auth, request, { scope: 'user:delete', kind: 'user' });
     state.deleteUser(userOf(record));
     return { status: 204 };
   };
@@ -195,7 +170,7 @@ function parseRefreshRequest(request: SimRequest) {
   return { items, authenticate: rawAuthenticate === 'true', body };
 }
 
-export function tinkApiRoutes(state: TinkState): Route[] {
+export function tinkRoutes(state: TinkState): Route[] {
   return [
     { method: 'POST', pattern: '/api/v1/oauth/token', handler: token(state) },
     {
@@ -222,7 +197,7 @@ export function tinkApiRoutes(state: TinkState): Route[] {
       method: 'GET',
       pattern: '/api/v1/credentials/list',
       handler: (request) => {
-        const record = authorize(state, request, { scope: 'credentials:read', kind: 'user' });
+        const record = authorize(state.auth, request, { scope: 'credentials:read', kind: 'user' });
         return { status: 200, body: { credentials: state.listCredentials(userOf(record)) } };
       },
     },
@@ -230,7 +205,7 @@ export function tinkApiRoutes(state: TinkState): Route[] {
       method: 'GET',
       pattern: '/api/v1/credentials/:id',
       handler: (request) => {
-        const record = authorize(state, request, { scope: 'credentials:read', kind: 'user' });
+        const record = authorize(state.auth, request, { scope: 'credentials:read', kind: 'user' });
         return { status: 200, body: state.getCredential(userOf(record), request.params.id ?? '') };
       },
     },
@@ -238,7 +213,7 @@ export function tinkApiRoutes(state: TinkState): Route[] {
       method: 'DELETE',
       pattern: '/api/v1/credentials/:id',
       handler: (request) => {
-        const record = authorize(state, request, { scope: 'credentials:write', kind: 'user' });
+        const record = authorize(state.auth, request, { scope: 'credentials:write', kind: 'user' });
         state.deleteCredential(userOf(record), request.params.id ?? '');
         return { status: 204 };
       },
@@ -248,7 +223,7 @@ export function tinkApiRoutes(state: TinkState): Route[] {
       pattern: '/api/v1/credentials/:id/refresh',
       honoursIdempotencyKey: true,
       handler: (request) => {
-        const record = authorize(state, request, { scope: 'credentials:refresh', kind: 'user' });
+        const record = authorize(state.auth, request, { scope: 'credentials:refresh', kind: 'user' });
         state.refreshCredential(userOf(record), request.params.id ?? '', parseRefreshRequest(request));
         return { status: 204 };
       },
