@@ -27,10 +27,13 @@ function declaredRoutes(): HttpApiEvent[] {
   );
   const events: HttpApiEvent[] = [];
   for (const file of files) {
-    const text = readFileSync(join(root, 'functions', file), 'utf8').replace(
-      /\$\{self:custom\.scopes\.(\w+)\}/g,
-      (_, name: string) => scopes[name] ?? `unknown scope ${name}`,
-    );
+    // CloudFormation tags (in the roles files) mean nothing to a plain YAML parser: drop them.
+    const text = readFileSync(join(root, 'functions', file), 'utf8')
+      .replace(/!(Sub|GetAtt|Ref)\b/g, '')
+      .replace(
+        /\$\{self:custom\.scopes\.(\w+)\}/g,
+        (_, name: string) => scopes[name] ?? `unknown scope ${name}`,
+      );
     for (const definition of Object.values(parse(text) as Record<string, { events?: unknown[] }>)) {
       for (const event of definition.events ?? []) {
         const httpApi = (event as { httpApi?: HttpApiEvent | '*' }).httpApi;
