@@ -21,35 +21,11 @@ const root = path.resolve(__dirname, '../..');
 const packageDir = mkdtempSync(path.join(tmpdir(), 'obu-package-'));
 let template: Template;
 
-/** The README's route table (plus health, enrolment and the catch-all): every one must be deployed, and nothing else. */
-const expectedRoutes = [
-  'GET /health',
-  'GET /openapi.json',
-  'GET /docs',
-  'GET /docs/{asset}',
-  'POST /tink/users',
-  'POST /tink/users/{userId}/authorization-grants',
-  'POST /tink/oauth/token',
-  'GET /tink/users/{userId}/credentials',
-  'GET /tink/users/{userId}/credentials/{credentialId}',
-  'DELETE /tink/users/{userId}/credentials/{credentialId}',
-  'POST /tink/users/{userId}/credentials/{credentialId}/refresh',
-  'DELETE /tink/users/{userId}',
-  'PUT /tink/users/{userId}/enrollment',
-  'DELETE /tink/users/{userId}/enrollment',
-  'POST /moneyhub/users',
-  'GET /moneyhub/users/{userId}',
-  'DELETE /moneyhub/users/{userId}',
-  'GET /moneyhub/users/{userId}/connections',
-  'GET /moneyhub/users/{userId}/connections/{connectionId}',
-  'DELETE /moneyhub/users/{userId}/connections/{connectionId}',
-  'GET /moneyhub/users/{userId}/syncs',
-  'PUT /moneyhub/users/{userId}/enrollment',
-  'DELETE /moneyhub/users/{userId}/enrollment',
-  '$default',
-  'POST /webhooks/tink',
-  'POST /webhooks/moneyhub',
-];
+/**
+ * Every route must be deployed, and nothing else: the catch-all's route table (which answers 404/405
+ * from it) plus the catch-all itself. The OpenAPI unit test holds the document to functions/*.yml.
+ */
+const expectedRoutes: string[] = [...apiRoutes, '$default'];
 
 /**
  * Routes outside the JWT authorizer: health checks, the OpenAPI document and the reference page, and
@@ -224,10 +200,6 @@ describe('Packaged CloudFormation template', () => {
   it('deploys exactly the documented routes', () => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties?.RouteKey);
     expect([...routes].sort()).toEqual([...expectedRoutes].sort());
-  });
-
-  it("keeps the catch-all's route table equal to the deployed routes", () => {
-    expect([...apiRoutes, '$default'].sort()).toEqual([...expectedRoutes].sort());
   });
 
   it('puts every route but the public ones and $default behind the JWT authorizer with exactly its scope class', () => {
