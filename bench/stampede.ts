@@ -4,6 +4,7 @@
 // ready, gets "go" at the same moment, and is killed if it has not finished in time.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { startSimulator } from '../local/simulators/harness';
 
 export interface StampedeOptions {
   dynamoEndpoint: string;
@@ -67,4 +68,25 @@ export async function runStampede(options: StampedeOptions): Promise<string[][]>
     clearTimeout(timer);
     for (const child of children) if (child.exitCode === null) child.kill();
   }
+}
+
+/**
+ * A provider whose one resource (`GET /thing`) answers after 200 ms, so that reads started together
+ * in several processes overlap; its control API counts the calls.
+ */
+export function startSlowProvider(name: string) {
+  return startSimulator({
+    name,
+    errorBody: () => ({}),
+    routes: [
+      {
+        method: 'GET',
+        pattern: '/thing',
+        handler: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return { status: 200, body: { thing: 'value' } };
+        },
+      },
+    ],
+  });
 }

@@ -11,8 +11,8 @@ import { DynamoDbCacheStore } from '../lib/cache/dynamodb-store';
 import { ResponseCache } from '../lib/cache/response-cache';
 import { createDynamoDocumentClient } from '../lib/table/client';
 import { createCacheTable, startDynalite } from '../local/dynamodb';
-import { SimulatorControl, startSimulator } from '../local/simulators/harness';
-import { runStampede } from './stampede';
+import { SimulatorControl } from '../local/simulators/harness';
+import { runStampede, startSlowProvider } from './stampede';
 
 const steps = Number(process.env.BENCH_WORKLOAD_STEPS ?? 300);
 const users = Number(process.env.BENCH_WORKLOAD_USERS ?? 200);
@@ -129,20 +129,7 @@ async function mixedWorkload(endpoint: string) {
 
 async function crossProcessStampede(endpoint: string): Promise<{ calls: number; reads: number }> {
   await createCacheTable(endpoint, 'bench-stampede');
-  const provider = await startSimulator({
-    name: 'bench-stampede-provider',
-    errorBody: () => ({}),
-    routes: [
-      {
-        method: 'GET',
-        pattern: '/thing',
-        handler: async () => {
-          await new Promise((resolve) => setTimeout(resolve, 200));
-          return { status: 200, body: { thing: 'value' } };
-        },
-      },
-    ],
-  });
+  const provider = await startSlowProvider('bench-stampede-provider');
   try {
     const statuses = await runStampede({
       dynamoEndpoint: endpoint,

@@ -2,7 +2,6 @@
 // serverless-offline, invoked through offline's Lambda invoke endpoint with the event an EventBridge
 // schedule delivers, against the stack's dynalite and simulators, with its stage's configuration.
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,11 +19,10 @@ import {
   demoCredentialIds,
   TinkSimulatorControl,
 } from '../../local/simulators/tink';
+import { invokeSweep } from '../../local/sweep';
 
 const tink = new TinkSimulatorControl(process.env.TINK_SIMULATOR_URL as string);
 const moneyhub = new MoneyhubSimulatorControl(process.env.MONEYHUB_SIMULATOR_URL as string);
-const functionName = 'open-banking-users-local-refreshCredentials';
-const invokeUrl = `${process.env.E2E_LAMBDA_URL}/2015-03-31/functions/${functionName}/invocations`;
 // The handlers' registry: the stack's table, and the default shard count serverless.yml keeps.
 const registry = new EnrollmentRegistry(
   createDynamoDocumentClient({
@@ -36,19 +34,6 @@ const registry = new EnrollmentRegistry(
 );
 
 const hourMs = 60 * 60 * 1000;
-
-/** What EventBridge delivers for a `schedule` rule. */
-const scheduledEvent = () => ({
-  version: '0',
-  id: randomUUID(),
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: '000000000000',
-  time: new Date().toISOString(),
-  region: 'eu-west-1',
-  resources: ['arn:aws:events:eu-west-1:000000000000:rule/open-banking-users-local-refreshCredentials'],
-  detail: {},
-});
 
 const root = path.resolve(__dirname, '../..');
 
@@ -151,15 +136,10 @@ describe('Function: refreshCredentials through serverless-offline', () => {
     const [dueConnection, freshConnection] = moneyhubUser.connectionIds as [string, string];
 
     // Act
-    const response = await fetch(invokeUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(scheduledEvent()),
-    });
+    // (the same invocation `npm run sweep` makes: EventBridge's scheduled event, via offline)
+    const summary = await invokeSweep(process.env.E2E_LAMBDA_URL as string);
 
     // Assess: a summary (other e2e files may have enrolled users too, so counts are lower bounds)
-    expect(response.status).toBe(200);
-    const summary = (await response.json()) as SweepSummary;
     expect(summary).toMatchObject({
       runId: expect.any(String),
       passCompleted: true,

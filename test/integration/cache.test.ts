@@ -3,12 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runStampede } from '../../bench/stampede';
+import { runStampede, startSlowProvider } from '../../bench/stampede';
 import { DynamoDbCacheStore } from '../../lib/cache/dynamodb-store';
 import { CacheStatus, ResponseCache } from '../../lib/cache/response-cache';
 import { logger } from '../../lib/observability';
 import { createDynamoDocumentClient, dynamoDocumentClient } from '../../lib/table/client';
-import { SimulatorControl, startSimulator } from '../../local/simulators/harness';
+import { SimulatorControl } from '../../local/simulators/harness';
 import { countDynamoRequests } from '../support/dynamo-requests';
 import { type CapturedLogs, captureLogs } from '../support/logs';
 
@@ -574,20 +574,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
 
     it('makes at most two provider calls for 20 concurrent cold reads spread over 4 processes', async () => {
       // Prepare: a provider that answers after 200 ms, so the reads overlap across processes
-      const provider = await startSimulator({
-        name: 'stampede-provider',
-        errorBody: () => ({}),
-        routes: [
-          {
-            method: 'GET',
-            pattern: '/thing',
-            handler: async () => {
-              await new Promise((resolve) => setTimeout(resolve, 200));
-              return { status: 200, body: { thing: 'value' } };
-            },
-          },
-        ],
-      });
+      const provider = await startSlowProvider('stampede-provider');
       try {
         const scope = `test#${randomUUID()}`;
 
