@@ -153,13 +153,7 @@ export class ResponseCache {
       const nowMs = this.now();
       if (usable && nowMs < usable.expiresAtEpochSeconds * 1000) {
         countMetric('CacheRevalidating');
-        return {
-          value: JSON.parse(usable.body) as T,
-          status: CacheStatus.revalidating,
-          ageSeconds: this.ageSeconds(usable, nowMs),
-          ttlSeconds: Math.floor((usable.freshUntilMs - nowMs) / 1000),
-          stored: false,
-        };
+        return this.served(usable, CacheStatus.revalidating, nowMs);
       }
       const filled = await this.waitForFill(request, snapshot.generation);
       if (filled.result) return filled.result;
@@ -262,14 +256,7 @@ export class ResponseCache {
           resource: request.resource,
           error,
         });
-        return {
-          value: JSON.parse(usable.body) as T,
-          status: CacheStatus.stale,
-          ageSeconds: this.ageSeconds(usable, afterLoadMs),
-          ttlSeconds: Math.floor((usable.freshUntilMs - afterLoadMs) / 1000),
-          stored: false,
-          staleBecause: error,
-        };
+        return { ...this.served<T>(usable, CacheStatus.stale, afterLoadMs), staleBecause: error };
       }
       throw error;
     }
@@ -297,13 +284,21 @@ export class ResponseCache {
   }
 
   private hit<T>(entry: CacheEntryRecord): CacheReadResult<T> {
-    const nowMs = this.now();
     countMetric('CacheHit');
+    return this.served(entry, CacheStatus.hit, this.now());
+  }
+
+  /**
+   * An answer from a stored entry. A fresh entry's `ttl` rounds up (it is fresh for part of that
+   * last second); an expired one's rounds down, so it is never reported as 0 while stale.
+   */
+  private served<T>(entry: CacheEntryRecord, status: CacheStatus, nowMs: number): CacheReadResult<T> {
+    const leftMs = entry.freshUntilMs - nowMs;
     return {
       value: JSON.parse(entry.body) as T,
-      status: CacheStatus.hit,
+      status,
       ageSeconds: this.ageSeconds(entry, nowMs),
-      ttlSeconds: Math.ceil((entry.freshUntilMs - nowMs) / 1000),
+      ttlSeconds: leftMs > 0 ? Math.ceil(leftMs / 1000) : Math.floor(leftMs / 1000),
       stored: false,
     };
   }
