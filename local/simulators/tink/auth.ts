@@ -4,7 +4,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SimHttpError, type SimRequest } from '../harness';
 import { TinkErrorCode } from './error-codes';
-import type { TinkSettings } from './state';
 
 const maxRememberedValues = 10_000;
 
@@ -84,6 +83,14 @@ function secretsMatch(given: string, expected: string) {
 const oauthError = (status: number, error: string, description: string) =>
   new SimHttpError(status, description, { oauthError: error });
 
+/** The settings the token endpoint reads: lifetimes of codes and tokens (part of TinkSettings). */
+export interface TinkTokenSettings {
+  /** Lifetime of an authorization code. */
+  codeTtlMs: number;
+  clientTokenExpiresInSeconds: number;
+  userTokenExpiresInSeconds: number;
+}
+
 /**
  * Tink's authorization server: the apps (client id, secret, entitlements), their client tokens,
  * authorization codes and the user tokens exchanged for them. Users themselves live in TinkState,
@@ -103,7 +110,7 @@ export class TinkAuth {
   constructor(
     clients: TinkClient[],
     /** The simulator's live settings (token lifetimes, code TTL); patched in place by TinkState. */
-    private readonly settings: TinkSettings,
+    private readonly settings: TinkTokenSettings,
     private readonly userExists: (userId: string) => boolean,
     private readonly now: () => number,
   ) {

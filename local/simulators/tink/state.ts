@@ -4,7 +4,7 @@
 // are no timers to leak and thousands of seeded credentials cost nothing while idle.
 import { randomBytes } from 'node:crypto';
 import { SimHttpError } from '../harness';
-import { TinkAuth, type TinkClient } from './auth';
+import { TinkAuth, type TinkClient, type TinkTokenSettings } from './auth';
 import { TinkErrorCode } from './error-codes';
 
 export const CredentialStatus = {
@@ -100,15 +100,11 @@ export interface TinkUser {
   credentials: Map<string, CredentialRecord>;
 }
 
-export interface TinkSettings {
+export interface TinkSettings extends TinkTokenSettings {
   /** How long a refresh stays UPDATING/AUTHENTICATING before reaching its outcome. */
   refreshDurationMs: number;
   /** How long a deleted credential is still listed with status DELETED. */
   deleteSettleMs: number;
-  /** Lifetime of an authorization code. */
-  codeTtlMs: number;
-  clientTokenExpiresInSeconds: number;
-  userTokenExpiresInSeconds: number;
   /**
    * A refresh without `authenticate=true` of a credential that needs the user (AWAITING_*,
    * AUTHENTICATION_ERROR, SESSION_EXPIRED): `reject` answers 400, `ignore` answers 204 and changes
