@@ -1,4 +1,4 @@
-// The DynamoDB side of the cache: per scope (`pk`), one generation item and one item per entry; the
+// The DynamoDB side of the cache: per partition (`pk`), one generation item and one item per entry; the
 // keys are lib/table/keys.ts's.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
@@ -69,10 +69,10 @@ export class DynamoDbCacheStore implements CacheStore {
     private readonly tableName: string,
   ) {}
 
-  async read(scope: string, resource: string, options: StoreCallOptions = {}): Promise<CacheSnapshot> {
+  async read(partition: string, resource: string, options: StoreCallOptions = {}): Promise<CacheSnapshot> {
     let keys: Record<string, string>[] = [
-      { pk: scope, sk: metaSortKey },
-      { pk: scope, sk: entrySortKey(resource) },
+      { pk: partition, sk: metaSortKey },
+      { pk: partition, sk: entrySortKey(resource) },
     ];
     const items: Record<string, unknown>[] = [];
     // One round trip in practice; UnprocessedKeys only appear under throttling.
@@ -100,7 +100,7 @@ export class DynamoDbCacheStore implements CacheStore {
   }
 
   async acquireLease(
-    scope: string,
+    partition: string,
     resource: string,
     lease: FillLease,
     options: StoreCallOptions = {},
@@ -110,7 +110,7 @@ export class DynamoDbCacheStore implements CacheStore {
         this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: scope, sk: entrySortKey(resource) },
+            Key: { pk: partition, sk: entrySortKey(resource) },
             // A lease-only item (no entry yet) is reaped by TTL like any other.
             UpdateExpression:
               'SET leaseUntilMs = :leaseUntilMs, expiresAt = if_not_exists(expiresAt, :expiresAt)',
@@ -128,12 +128,12 @@ export class DynamoDbCacheStore implements CacheStore {
   }
 
   async releaseLease(
-    scope: string,
+    partition: string,
     resource: string,
     lease: HeldLease,
     options: StoreCallOptions = {},
   ): Promise<void> {
-    const key = { pk: scope, sk: entrySortKey(resource) };
+    const key = { pk: partition, sk: entrySortKey(resource) };
     const values = { ':leaseUntilMs': lease.leaseUntilMs };
     // Either write fails its condition when the lease is someone else's by now: theirs to keep.
     await this.conditionally(() =>
@@ -185,13 +185,13 @@ export class DynamoDbCacheStore implements CacheStore {
    * GetItem per miss and nothing per hit.
    */
   async fill(
-    scope: string,
+    partition: string,
     resource: string,
     entry: CacheEntryRecord,
     options: FillCallOptions = {},
   ): Promise<FillOutcome> {
     const item: StoredEntry & { pk: string; sk: string } = {
-      pk: scope,
+      pk: partition,
       sk: entrySortKey(resource),
       gen: entry.generation,
       body: entry.body,
@@ -203,7 +203,11 @@ export class DynamoDbCacheStore implements CacheStore {
     if (itemBytes > maxItemBytes) {
       // A body this large is rare and legitimate (served, just not cached); the put would only fail.
       countMetric('CacheEntryTooLarge');
-      logger.debug('Cache entry too large for one DynamoDB item; not cached', { scope, resource, itemBytes });
+      logger.debug('Cache entry too large for one DynamoDB item; not cached', {
+        partition,
+        resource,
+        itemBytes,
+      });
       return FillOutcome.tooLarge;
     }
     const verifyOptions = { abortSignal: options.verifyAbortSignal ?? options.abortSignal };
@@ -220,26 +224,26 @@ export class DynamoDbCacheStore implements CacheStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'superseded';
       // An aborted or failed put may still have landed: take it back rather than leave it unverified.
-      await this.withdraw(scope, resource, entry, verifyOptions).catch(() => undefined);
+      await this.withdraw(partition, resource, entry, verifyOptions).catch(() => undefined);
       throw new CacheUnavailableError('fill', { cause: error });
     }
     let generation: number | undefined;
     try {
-      generation = await this.currentGeneration(scope, verifyOptions);
+      generation = await this.currentGeneration(partition, verifyOptions);
     } catch {
       // Unverified is treated as moved on: an entry we cannot vouch for is not left behind.
     }
     if (generation === entry.generation) return 'stored';
-    await this.withdraw(scope, resource, entry, verifyOptions);
+    await this.withdraw(partition, resource, entry, verifyOptions);
     return 'withdrawn';
   }
 
-  private async currentGeneration(scope: string, options: StoreCallOptions): Promise<number> {
+  private async currentGeneration(partition: string, options: StoreCallOptions): Promise<number> {
     const result = await this.call('fill', options, (abortSignal) =>
       this.client.send(
         new GetCommand({
           TableName: this.tableName,
-          Key: { pk: scope, sk: metaSortKey },
+          Key: { pk: partition, sk: metaSortKey },
           ProjectionExpression: 'gen',
           ConsistentRead: true,
         }),
@@ -251,7 +255,7 @@ export class DynamoDbCacheStore implements CacheStore {
 
   /** Deletes the entry this fill wrote, and only that one (a newer fill may have replaced it). */
   private async withdraw(
-    scope: string,
+    partition: string,
     resource: string,
     entry: CacheEntryRecord,
     options: StoreCallOptions,
@@ -261,7 +265,7 @@ export class DynamoDbCacheStore implements CacheStore {
         this.client.send(
           new DeleteCommand({
             TableName: this.tableName,
-            Key: { pk: scope, sk: entrySortKey(resource) },
+            Key: { pk: partition, sk: entrySortKey(resource) },
             ConditionExpression: 'gen = :gen AND storedAtMs = :storedAtMs',
             ExpressionAttributeValues: { ':gen': entry.generation, ':storedAtMs': entry.storedAtMs },
           }),
@@ -276,7 +280,7 @@ export class DynamoDbCacheStore implements CacheStore {
   }
 
   async bumpGeneration(
-    scope: string,
+    partition: string,
     retainUntilEpochSeconds?: number,
     options: StoreCallOptions = {},
   ): Promise<number> {
@@ -284,7 +288,7 @@ export class DynamoDbCacheStore implements CacheStore {
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: scope, sk: metaSortKey },
+          Key: { pk: partition, sk: metaSortKey },
           UpdateExpression:
             retainUntilEpochSeconds === undefined
               ? 'ADD gen :one'
@@ -301,7 +305,7 @@ export class DynamoDbCacheStore implements CacheStore {
     return Number(result.Attributes?.gen ?? 0);
   }
 
-  async deleteEntries(scope: string, options: StoreCallOptions = {}): Promise<number> {
+  async deleteEntries(partition: string, options: StoreCallOptions = {}): Promise<number> {
     let deleted = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -310,7 +314,7 @@ export class DynamoDbCacheStore implements CacheStore {
           new QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': scope },
+            ExpressionAttributeValues: { ':pk': partition },
             ProjectionExpression: 'pk, sk',
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
@@ -320,7 +324,7 @@ export class DynamoDbCacheStore implements CacheStore {
       );
       const keys = (page.Items ?? []).filter((item) => item.sk !== metaSortKey);
       for (let index = 0; index < keys.length; index += batchWriteLimit) {
-        deleted += await this.deleteBatch(scope, keys.slice(index, index + batchWriteLimit), options);
+        deleted += await this.deleteBatch(partition, keys.slice(index, index + batchWriteLimit), options);
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -328,13 +332,13 @@ export class DynamoDbCacheStore implements CacheStore {
   }
 
   private async deleteBatch(
-    scope: string,
+    partition: string,
     keys: Record<string, unknown>[],
     options: StoreCallOptions,
   ): Promise<number> {
     let pending = keys.map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } }));
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > maxUnprocessedRetries) throw new CachePurgeIncompleteError(scope, pending.length);
+      if (attempt > maxUnprocessedRetries) throw new CachePurgeIncompleteError(partition, pending.length);
       if (attempt > 0) await sleep(backoffMs(attempt));
       const result = await this.call('purge', options, (abortSignal) =>
         this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }), {

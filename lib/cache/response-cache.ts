@@ -1,6 +1,6 @@
 // The cache policy (docs/cache.md explains each rule and why it exists): read-through with generations, freshness and
 // the stale-if-error window computed in code, conditional fills, O(1) invalidation, purge, and
-// falling open when storage fails. It knows nothing about providers: callers say what a scope,
+// falling open when storage fails. It knows nothing about providers: callers say what a partition,
 // a resource, a TTL and a stale-worthy error are.
 import { deadlineSignal } from '../call-context';
 import { countMetric, logger } from '../observability';
@@ -41,9 +41,9 @@ export interface CacheCallOptions {
 }
 
 export interface CacheReadOptions<T> extends CacheCallOptions {
-  /** The user's scope, e.g. `tink#<userId>`: always the provider user id from the path. */
-  scope: string;
-  /** What is cached within the scope, e.g. `credentials` or `syncs?limit=10&offset=0`. */
+  /** The user's partition, e.g. `tink#<userId>`: always the provider user id from the path. */
+  partition: string;
+  /** What is cached within the partition, e.g. `credentials` or `syncs?limit=10&offset=0`. */
   resource: string;
   /** Seconds the value stays fresh; may depend on the value (shorter while work is in progress). */
   freshSeconds: number | ((value: T) => number);
@@ -72,7 +72,7 @@ export interface ResponseCacheOptions {
   staleWindowSeconds: number;
   /** Fraction of the TTL by which freshness is shortened at random, so entries do not expire together. */
   jitterRatio: number;
-  /** How long a purged scope keeps its generation marker, so late fills can never be served. */
+  /** How long a purged partition keeps its generation marker, so late fills can never be served. */
   purgeRetentionSeconds?: number;
   now?: () => number;
   random?: () => number;
@@ -102,7 +102,7 @@ const readCall = ({ deadlineAtMs }: CacheCallOptions): StoreCallOptions =>
 export class ResponseCache {
   private readonly now: () => number;
   private readonly random: () => number;
-  /** Misses being loaded in this process, per scope, resource and generation (single-flight). */
+  /** Misses being loaded in this process, per partition, resource and generation (single-flight). */
   private readonly inFlight = new Map<string, Promise<CacheReadResult<unknown>>>();
 
   constructor(private readonly options: ResponseCacheOptions) {
@@ -114,9 +114,9 @@ export class ResponseCache {
   async read<T>(request: CacheReadOptions<T>): Promise<CacheReadResult<T>> {
     let snapshot: Snapshot | undefined;
     try {
-      snapshot = await this.options.store.read(request.scope, request.resource, readCall(request));
+      snapshot = await this.options.store.read(request.partition, request.resource, readCall(request));
     } catch (error) {
-      this.reportUnavailable('read', request.scope, error);
+      this.reportUnavailable('read', request.partition, error);
     }
     if (!snapshot) {
       const value = await request.load();
@@ -128,7 +128,7 @@ export class ResponseCache {
     // A refill the caller asked for goes to the provider itself: it must not get an older answer.
     if (request.bypass) return this.loadAndFill(request, snapshot);
 
-    const key = `${request.scope}\n${request.resource}\n${snapshot.generation}`;
+    const key = `${request.partition}\n${request.resource}\n${snapshot.generation}`;
     const joined = this.inFlight.get(key) as Promise<CacheReadResult<T>> | undefined;
     if (joined) {
       countMetric('CacheCoalesced');
@@ -169,7 +169,7 @@ export class ResponseCache {
       if (lease.ownLeaseUntilMs !== undefined && !result?.stored)
         await this.options.store
           .releaseLease(
-            request.scope,
+            request.partition,
             request.resource,
             { leaseUntilMs: lease.ownLeaseUntilMs, onEntry: snapshot.entry !== undefined },
             storeCall({ deadlineAtMs: request.reserveDeadlineAtMs ?? request.deadlineAtMs }),
@@ -191,14 +191,14 @@ export class ResponseCache {
     const leaseUntilMs = nowMs + (this.options.leaseMs ?? 3000);
     try {
       const acquired = await this.options.store.acquireLease(
-        request.scope,
+        request.partition,
         request.resource,
         { nowMs, leaseUntilMs },
         readCall(request),
       );
       return acquired ? { heldElsewhere: false, ownLeaseUntilMs: leaseUntilMs } : { heldElsewhere: true };
     } catch (error) {
-      this.reportUnavailable('lease', request.scope, error);
+      this.reportUnavailable('lease', request.partition, error);
       return { heldElsewhere: false };
     }
   }
@@ -223,7 +223,7 @@ export class ResponseCache {
       if (Date.now() + pauseMs > waitUntilMs) break;
       await sleep(pauseMs);
       try {
-        latest = await this.options.store.read(request.scope, request.resource, readCall(request));
+        latest = await this.options.store.read(request.partition, request.resource, readCall(request));
       } catch {
         break;
       }
@@ -252,7 +252,7 @@ export class ResponseCache {
       if (usable && withinStaleWindow && !request.bypass && request.serveStaleOn?.(error)) {
         countMetric('CacheStale');
         logger.warn('Served a stale cache entry because the provider failed', {
-          scope: request.scope,
+          partition: request.partition,
           resource: request.resource,
           error,
         });
@@ -273,7 +273,7 @@ export class ResponseCache {
     };
   }
 
-  /** The entry of the scope's current generation, fresh or not. */
+  /** The entry of the partition's current generation, fresh or not. */
   private usableEntry(snapshot: Snapshot): CacheEntryRecord | undefined {
     return snapshot.entry?.generation === snapshot.generation ? snapshot.entry : undefined;
   }
@@ -304,12 +304,12 @@ export class ResponseCache {
   }
 
   /**
-   * Makes every cached entry of the scope unusable. Retried (within the deadline); reported, not
+   * Makes every cached entry of the partition unusable. Retried (within the deadline); reported, not
    * thrown, when it fails.
    */
-  async invalidate(scope: string, options: CacheCallOptions = {}): Promise<boolean> {
-    const done = await this.withRetries('invalidate', scope, options, (call) =>
-      this.options.store.bumpGeneration(scope, undefined, call),
+  async invalidate(partition: string, options: CacheCallOptions = {}): Promise<boolean> {
+    const done = await this.withRetries('invalidate', partition, options, (call) =>
+      this.options.store.bumpGeneration(partition, undefined, call),
     );
     if (done) countMetric('CacheInvalidation');
     return done !== undefined;
@@ -321,16 +321,16 @@ export class ResponseCache {
    * Retried; reported, not thrown, when it fails (the provider-side deletion has already happened).
    */
   async purge(
-    scope: string,
+    partition: string,
     options: CacheCallOptions = {},
   ): Promise<{ complete: boolean; deleted: number }> {
     const retentionSeconds = this.options.purgeRetentionSeconds ?? 24 * 60 * 60;
     const retainUntil = Math.ceil(this.now() / 1000) + retentionSeconds;
-    const bumped = await this.withRetries('purge', scope, options, (call) =>
-      this.options.store.bumpGeneration(scope, retainUntil, call),
+    const bumped = await this.withRetries('purge', partition, options, (call) =>
+      this.options.store.bumpGeneration(partition, retainUntil, call),
     );
-    const deleted = await this.withRetries('purge', scope, options, (call) =>
-      this.options.store.deleteEntries(scope, call),
+    const deleted = await this.withRetries('purge', partition, options, (call) =>
+      this.options.store.deleteEntries(partition, call),
     );
     const complete = bumped !== undefined && deleted !== undefined;
     if (complete) countMetric('CachePurge');
@@ -339,7 +339,7 @@ export class ResponseCache {
 
   private async withRetries<R>(
     operation: string,
-    scope: string,
+    partition: string,
     options: CacheCallOptions,
     action: (call: StoreCallOptions) => Promise<R>,
   ): Promise<R | undefined> {
@@ -353,7 +353,7 @@ export class ResponseCache {
         const outOfTime = deadlineAtMs !== undefined && Date.now() + waitMs >= deadlineAtMs;
         if (attempt >= attempts || outOfTime) {
           countMetric('CacheInvalidationFailed', { operation });
-          logger.error(`Cache ${operation} failed after retries`, { scope, attempts: attempt, error });
+          logger.error(`Cache ${operation} failed after retries`, { partition, attempts: attempt, error });
           return undefined;
         }
         await sleep(waitMs);
@@ -374,13 +374,13 @@ export class ResponseCache {
       expiresAtEpochSeconds: Math.ceil(freshUntilMs / 1000) + this.options.staleWindowSeconds,
     };
     try {
-      const outcome = await this.options.store.fill(request.scope, request.resource, entry, {
+      const outcome = await this.options.store.fill(request.partition, request.resource, entry, {
         ...readCall(request),
         verifyAbortSignal: deadlineSignal(request.reserveDeadlineAtMs ?? request.deadlineAtMs),
       });
       return outcome === FillOutcome.stored;
     } catch (error) {
-      this.reportUnavailable('fill', request.scope, error);
+      this.reportUnavailable('fill', request.partition, error);
       return false;
     }
   }
@@ -393,11 +393,11 @@ export class ResponseCache {
     return Math.max(0, Math.floor((nowMs - entry.storedAtMs) / 1000));
   }
 
-  private reportUnavailable(operation: string, scope: string, error: unknown) {
+  private reportUnavailable(operation: string, partition: string, error: unknown) {
     countMetric('CacheUnavailable', { operation });
     logger.warn('Cache storage failed; falling open to the provider', {
       operation,
-      scope,
+      partition,
       error: error instanceof CacheUnavailableError ? error.cause : error,
     });
   }

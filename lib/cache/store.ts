@@ -13,7 +13,7 @@ export interface CacheEntryRecord {
 }
 
 export interface CacheSnapshot {
-  /** The scope's current generation; 0 when the scope has never been invalidated. */
+  /** The partition's current generation; 0 when the partition has never been invalidated. */
   generation: number;
   entry?: CacheEntryRecord;
   /** Until when (epoch ms) another reader holds the lease to refill the entry, if one was taken. */
@@ -59,14 +59,14 @@ export interface FillCallOptions extends StoreCallOptions {
 }
 
 export interface CacheStore {
-  /** The scope's generation and the entry, in one consistent round trip. */
-  read(scope: string, resource: string, options?: StoreCallOptions): Promise<CacheSnapshot>;
+  /** The partition's generation and the entry, in one consistent round trip. */
+  read(partition: string, resource: string, options?: StoreCallOptions): Promise<CacheSnapshot>;
   /**
    * Writes the entry unless the stored one belongs to a newer generation, and never leaves it behind
-   * when the scope's generation moved on meanwhile (a purged user's data must not come back).
+   * when the partition's generation moved on meanwhile (a purged user's data must not come back).
    */
   fill(
-    scope: string,
+    partition: string,
     resource: string,
     entry: CacheEntryRecord,
     options?: FillCallOptions,
@@ -76,7 +76,7 @@ export interface CacheStore {
    * conditional write); the entry, if any, is kept. Returns whether this caller holds it now.
    */
   acquireLease(
-    scope: string,
+    partition: string,
     resource: string,
     lease: FillLease,
     options?: StoreCallOptions,
@@ -85,13 +85,18 @@ export interface CacheStore {
    * Gives up a lease this caller holds when no fill replaced it (one conditional write): a
    * lease-only item is deleted, an entry keeps its data and loses only the lease.
    */
-  releaseLease(scope: string, resource: string, lease: HeldLease, options?: StoreCallOptions): Promise<void>;
-  /** Makes every entry of the scope unusable in O(1); returns the new generation. */
+  releaseLease(
+    partition: string,
+    resource: string,
+    lease: HeldLease,
+    options?: StoreCallOptions,
+  ): Promise<void>;
+  /** Makes every entry of the partition unusable in O(1); returns the new generation. */
   bumpGeneration(
-    scope: string,
+    partition: string,
     retainUntilEpochSeconds?: number,
     options?: StoreCallOptions,
   ): Promise<number>;
-  /** Deletes every entry of the scope (not its generation marker); returns how many were deleted. */
-  deleteEntries(scope: string, options?: StoreCallOptions): Promise<number>;
+  /** Deletes every entry of the partition (not its generation marker); returns how many were deleted. */
+  deleteEntries(partition: string, options?: StoreCallOptions): Promise<number>;
 }

@@ -8,7 +8,7 @@ import { countMetric, logger } from '../observability';
 import type { ProviderName } from '../provider-name';
 import type { EnrollmentRegistry } from '../registry';
 import { mayHaveChangedUser, ProviderError, ProviderFailure } from './errors';
-import { userCacheScope } from './user-scope';
+import { userCachePartition } from './user-partition';
 
 export interface UserLifecycle {
   provider: ProviderName;
@@ -46,7 +46,7 @@ export async function deleteUserEverywhere(
   const afterMutation = { ...call, deadlineAtMs: cacheWorkDeadlineAtMs(call) };
   const purge = async () => {
     provider.forgetUser(userId);
-    await lifecycle.cache.purge(userCacheScope(lifecycle.provider, userId), afterMutation);
+    await lifecycle.cache.purge(userCachePartition(lifecycle.provider, userId), afterMutation);
   };
   const unenroll = async () => {
     try {

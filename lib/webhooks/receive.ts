@@ -6,7 +6,7 @@ import type { ResponseCache } from '../cache';
 import type { CallContext } from '../call-context';
 import { deadlineSignal } from '../call-context';
 import { countMetric, logger } from '../observability';
-import { userCacheScope } from '../providers/user-scope';
+import { userCachePartition } from '../providers/user-partition';
 import { WebhookStoreUnavailableError } from './errors';
 import { moneyhubEventInvalidates, moneyhubJsonWebhook } from './moneyhub-events';
 import { eventName, type MoneyhubSetVerifier, type SetVerdict } from './moneyhub-set';
@@ -57,7 +57,9 @@ async function invalidateUser(
     logger.info('Webhook accepted; its events change nothing cached', { provider, events });
     return { outcome: WebhookOutcome.accepted, events, invalidated: false };
   }
-  const done = await cache.invalidate(userCacheScope(provider, userId), { deadlineAtMs: call.deadlineAtMs });
+  const done = await cache.invalidate(userCachePartition(provider, userId), {
+    deadlineAtMs: call.deadlineAtMs,
+  });
   if (!done) {
     countMetric('WebhookUnavailable', { provider, reason: 'invalidation-failed' });
     return { outcome: WebhookOutcome.unavailable, reason: 'invalidation-failed', events };

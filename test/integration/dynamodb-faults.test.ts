@@ -228,8 +228,8 @@ function metricCount(captured: CapturedLogs, name: string, dimensions: Record<st
 const logged = (captured: CapturedLogs, level: string, message: string) =>
   captured.records().filter((record) => record.level === level && record.message === message);
 
-/** The sort keys of a scope's items. */
-const partition = async (pk: string) =>
+/** The sort keys of a cache partition's items. */
+const partitionSortKeys = async (pk: string) =>
   (
     await table.send(
       new QueryCommand({
@@ -314,8 +314,8 @@ describe('With the table unreachable, throttling or failing: reads fall through 
       expect(metricCount(logs, 'CacheUnavailable', { operation: 'read' })).toBe(reads);
       expect(logged(logs, 'WARN', 'Cache storage failed; falling open to the provider')).toHaveLength(reads);
       // Nothing was stored while the table was down; with the table back, the next read is a miss
-      expect(await partition(`tink#${users.tinkUserId}`)).toEqual([]);
-      expect(await partition(`moneyhub#${users.moneyhubUserId}`)).toEqual([]);
+      expect(await partitionSortKeys(`tink#${users.tinkUserId}`)).toEqual([]);
+      expect(await partitionSortKeys(`moneyhub#${users.moneyhubUserId}`)).toEqual([]);
       const next = await (tableFault.routes[0] as ReadRoute).read(users);
       expect(next.headers['Cache-Status']).toMatch(/^open-banking-users; fwd=miss; stored; ttl=\d+$/);
     },
@@ -538,7 +538,7 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
   it('never serves a fill that read the generation before the mutation, even when it lands after it', async () => {
     // Prepare: a read that misses, loads the two connections and then meets a slow table on its fill
     const users = await seedUsers();
-    const scope = `moneyhub#${users.moneyhubUserId}`;
+    const userPartition = `moneyhub#${users.moneyhubUserId}`;
     proxy.inject({ operations: ['PutItem'], fault: { kind: 'delay', ms: 600 }, times: 1 });
     proxy.resetCounts();
     const slowRead = readRoutes[3]?.read(users) as Promise<HandlerResponse>;
@@ -549,8 +549,8 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
     proxy.inject({ operations: ['UpdateItem'], fault: { kind: 'throttling' }, times: 1 });
     const deleted = await mutations[3]?.mutate(users);
     const late = await slowRead;
-    const meta = await cacheItem(scope, 'meta');
-    const entry = await cacheItem(scope, 'c#connections');
+    const meta = await cacheItem(userPartition, 'meta');
+    const entry = await cacheItem(userPartition, 'c#connections');
     const next = await readRoutes[3]?.read(users);
 
     // Assess: the late fill is never served. When its check ran after the generation moved on it took
@@ -565,15 +565,15 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
   });
 
   it.each([
-    { name: 'moneyhub.deleteUser', read: 2, mutation: 'moneyhub.deleteUser', scope: 'moneyhub' },
-    { name: 'tink.deleteUser', read: 0, mutation: 'tink.deleteUser', scope: 'tink' },
+    { name: 'moneyhub.deleteUser', read: 2, mutation: 'moneyhub.deleteUser', provider: 'moneyhub' },
+    { name: 'tink.deleteUser', read: 0, mutation: 'tink.deleteUser', provider: 'tink' },
   ])(
     "$name: a fill that lands after the purge leaves none of the user's data in the table",
     async (testCase) => {
       // Prepare: a read whose provider answer arrived before the deletion, its fill held by a slow table
       const users = await seedUsers();
-      const userId = testCase.scope === 'tink' ? users.tinkUserId : users.moneyhubUserId;
-      const scope = `${testCase.scope}#${userId}`;
+      const userId = testCase.provider === 'tink' ? users.tinkUserId : users.moneyhubUserId;
+      const userPartition = `${testCase.provider}#${userId}`;
       const mutation = mutations.find((candidate) => candidate.name === testCase.mutation);
       proxy.inject({ operations: ['PutItem'], fault: { kind: 'delay', ms: 600 }, times: 1 });
       proxy.resetCounts();
@@ -582,14 +582,14 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
 
       // Act: the user is deleted and purged while that fill is on its way; then the fill lands
       const deleted = await mutation?.mutate(users);
-      const partitionRightAfterDelete = await partition(scope);
+      const partitionRightAfterDelete = await partitionSortKeys(userPartition);
       const late = await slowRead;
       const items = (
         await table.send(
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': scope },
+            ExpressionAttributeValues: { ':pk': userPartition },
             ConsistentRead: true,
           }),
         )
@@ -611,7 +611,7 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
   it('heals a lost invalidation with the next one: generations only move forward', async () => {
     // Prepare: the list cached; the first delete's invalidation is lost to a throttled table
     const users = await seedUsers();
-    const scope = `moneyhub#${users.moneyhubUserId}`;
+    const userPartition = `moneyhub#${users.moneyhubUserId}`;
     await readRoutes[3]?.read(users);
     proxy.inject({ operations: ['UpdateItem'], fault: { kind: 'throttling' } });
     const first = await mutations[3]?.mutate(users);
@@ -627,7 +627,7 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
     // Assess: one bump covers every entry filled before either change
     expect(first?.statusCode).toBe(204);
     expect(second.statusCode).toBe(204);
-    expect((await cacheItem(scope, 'meta'))?.gen).toBe(1);
+    expect((await cacheItem(userPartition, 'meta'))?.gen).toBe(1);
     expect(next?.headers['Cache-Status']).toMatch(/fwd=miss; stored/);
     expect(next?.json<{ data: unknown[] }>().data).toEqual([]);
   });
@@ -684,18 +684,18 @@ const heldMutations = [
   {
     name: 'moneyhub.deleteUser',
     hold: (ms: number) => moneyhub.injectFault('DELETE /users/:userId', { kind: 'latency', ms }, 1),
-    scope: (users: Users) => `moneyhub#${users.moneyhubUserId}`,
+    userPartition: (users: Users) => `moneyhub#${users.moneyhubUserId}`,
   },
   {
     name: 'tink.deleteUser',
     hold: (ms: number) => tink.injectFault('POST /api/v1/user/delete', { kind: 'latency', ms }, 1),
-    scope: (users: Users) => `tink#${users.tinkUserId}`,
+    userPartition: (users: Users) => `tink#${users.tinkUserId}`,
   },
   {
     name: 'moneyhub.deleteConnection',
     hold: (ms: number) =>
       moneyhub.injectFault('DELETE /users/:userId/connection/:connectionId', { kind: 'latency', ms }, 1),
-    scope: (users: Users) => `moneyhub#${users.moneyhubUserId}`,
+    userPartition: (users: Users) => `moneyhub#${users.moneyhubUserId}`,
   },
 ];
 
@@ -719,8 +719,9 @@ describe('The cache work after a mutation has its own time, and runs when the ou
 
       // Assess
       expect(response.statusCode).toBe(mutation.status);
-      expect((await cacheItem(held.scope(users), 'meta'))?.gen).toBe(1);
-      if (mutation.cacheOperation === 'purge') expect(await partition(held.scope(users))).toEqual(['meta']);
+      expect((await cacheItem(held.userPartition(users), 'meta'))?.gen).toBe(1);
+      if (mutation.cacheOperation === 'purge')
+        expect(await partitionSortKeys(held.userPartition(users))).toEqual(['meta']);
       const next = await mutation.fill(users);
       expect(next.headers['Cache-Status'] ?? '').not.toMatch(/hit/);
     },
@@ -737,8 +738,8 @@ describe('The cache work after a mutation has its own time, and runs when the ou
 
       // Act: 1 000 ms to the provider deadline
       const response = await mutation.mutate(users, 2_500);
-      const partitionAfter = await partition(held.scope(users));
-      const meta = await cacheItem(held.scope(users), 'meta');
+      const partitionAfter = await partitionSortKeys(held.userPartition(users));
+      const meta = await cacheItem(held.userPartition(users), 'meta');
       await vi.waitFor(() => mutation.acted(users), { timeout: 5_000, interval: 50 });
       const next = await mutation.fill(users);
 
