@@ -11,6 +11,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type Deadline, deadlineSignal } from '../deadline';
 import { countMetric, logger } from '../observability';
 import { cacheEntrySortKey as entrySortKey, cacheGenerationSortKey as metaSortKey } from '../table/keys';
 import { CachePurgeIncompleteError, CacheUnavailableError } from './errors';
@@ -18,11 +19,10 @@ import {
   type CacheEntryRecord,
   type CacheSnapshot,
   type CacheStore,
-  type FillCallOptions,
+  type FillDeadline,
   type FillLease,
   FillOutcome,
   type HeldLease,
-  type StoreCallOptions,
 } from './store';
 
 const batchWriteLimit = 25;
@@ -69,7 +69,7 @@ export class DynamoDbCacheStore implements CacheStore {
     private readonly tableName: string,
   ) {}
 
-  async read(partition: string, resource: string, options: StoreCallOptions = {}): Promise<CacheSnapshot> {
+  async read(partition: string, resource: string, deadline?: Deadline): Promise<CacheSnapshot> {
     let keys: Record<string, string>[] = [
       { pk: partition, sk: metaSortKey },
       { pk: partition, sk: entrySortKey(resource) },
@@ -80,7 +80,7 @@ export class DynamoDbCacheStore implements CacheStore {
       if (attempt > maxUnprocessedRetries)
         throw new CacheUnavailableError('read', { cause: 'unprocessed keys' });
       if (attempt > 0) await sleep(backoffMs(attempt));
-      const result = await this.call('read', options, (abortSignal) =>
+      const result = await this.call('read', deadline, (abortSignal) =>
         this.client.send(
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
           { abortSignal },
@@ -103,10 +103,10 @@ export class DynamoDbCacheStore implements CacheStore {
     partition: string,
     resource: string,
     lease: FillLease,
-    options: StoreCallOptions = {},
+    deadline?: Deadline,
   ): Promise<boolean> {
     return this.conditionally(() =>
-      this.call('lease', options, (abortSignal) =>
+      this.call('lease', deadline, (abortSignal) =>
         this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
@@ -131,13 +131,13 @@ export class DynamoDbCacheStore implements CacheStore {
     partition: string,
     resource: string,
     lease: HeldLease,
-    options: StoreCallOptions = {},
+    deadline?: Deadline,
   ): Promise<void> {
     const key = { pk: partition, sk: entrySortKey(resource) };
     const values = { ':leaseUntilMs': lease.leaseUntilMs };
     // Either write fails its condition when the lease is someone else's by now: theirs to keep.
     await this.conditionally(() =>
-      this.call('lease', options, (abortSignal) =>
+      this.call('lease', deadline, (abortSignal) =>
         this.client.send(
           lease.onEntry
             ? new UpdateCommand({
@@ -188,7 +188,7 @@ export class DynamoDbCacheStore implements CacheStore {
     partition: string,
     resource: string,
     entry: CacheEntryRecord,
-    options: FillCallOptions = {},
+    deadline?: FillDeadline,
   ): Promise<FillOutcome> {
     const item: StoredEntry & { pk: string; sk: string } = {
       pk: partition,
@@ -210,7 +210,10 @@ export class DynamoDbCacheStore implements CacheStore {
       });
       return FillOutcome.tooLarge;
     }
-    const verifyOptions = { abortSignal: options.verifyAbortSignal ?? options.abortSignal };
+    const verifyDeadline =
+      deadline === undefined
+        ? undefined
+        : { deadlineAtMs: deadline.verifyDeadlineAtMs ?? deadline.deadlineAtMs };
     try {
       await this.client.send(
         new PutCommand({
@@ -219,27 +222,27 @@ export class DynamoDbCacheStore implements CacheStore {
           ConditionExpression: 'attribute_not_exists(gen) OR gen <= :gen',
           ExpressionAttributeValues: { ':gen': entry.generation },
         }),
-        { abortSignal: options.abortSignal },
+        { abortSignal: deadlineSignal(deadline) },
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'superseded';
       // An aborted or failed put may still have landed: take it back rather than leave it unverified.
-      await this.withdraw(partition, resource, entry, verifyOptions).catch(() => undefined);
+      await this.withdraw(partition, resource, entry, verifyDeadline).catch(() => undefined);
       throw new CacheUnavailableError('fill', { cause: error });
     }
     let generation: number | undefined;
     try {
-      generation = await this.currentGeneration(partition, verifyOptions);
+      generation = await this.currentGeneration(partition, verifyDeadline);
     } catch {
       // Unverified is treated as moved on: an entry we cannot vouch for is not left behind.
     }
     if (generation === entry.generation) return 'stored';
-    await this.withdraw(partition, resource, entry, verifyOptions);
+    await this.withdraw(partition, resource, entry, verifyDeadline);
     return 'withdrawn';
   }
 
-  private async currentGeneration(partition: string, options: StoreCallOptions): Promise<number> {
-    const result = await this.call('fill', options, (abortSignal) =>
+  private async currentGeneration(partition: string, deadline: Deadline | undefined): Promise<number> {
+    const result = await this.call('fill', deadline, (abortSignal) =>
       this.client.send(
         new GetCommand({
           TableName: this.tableName,
@@ -258,10 +261,10 @@ export class DynamoDbCacheStore implements CacheStore {
     partition: string,
     resource: string,
     entry: CacheEntryRecord,
-    options: StoreCallOptions,
+    deadline: Deadline | undefined,
   ): Promise<void> {
     try {
-      await this.call('fill', options, (abortSignal) =>
+      await this.call('fill', deadline, (abortSignal) =>
         this.client.send(
           new DeleteCommand({
             TableName: this.tableName,
@@ -282,9 +285,9 @@ export class DynamoDbCacheStore implements CacheStore {
   async bumpGeneration(
     partition: string,
     retainUntilEpochSeconds?: number,
-    options: StoreCallOptions = {},
+    deadline?: Deadline,
   ): Promise<number> {
-    const result = await this.call('invalidate', options, (abortSignal) =>
+    const result = await this.call('invalidate', deadline, (abortSignal) =>
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
@@ -305,11 +308,11 @@ export class DynamoDbCacheStore implements CacheStore {
     return Number(result.Attributes?.gen ?? 0);
   }
 
-  async deleteEntries(partition: string, options: StoreCallOptions = {}): Promise<number> {
+  async deleteEntries(partition: string, deadline?: Deadline): Promise<number> {
     let deleted = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.call('purge', options, (abortSignal) =>
+      const page = await this.call('purge', deadline, (abortSignal) =>
         this.client.send(
           new QueryCommand({
             TableName: this.tableName,
@@ -324,7 +327,7 @@ export class DynamoDbCacheStore implements CacheStore {
       );
       const keys = (page.Items ?? []).filter((item) => item.sk !== metaSortKey);
       for (let index = 0; index < keys.length; index += batchWriteLimit) {
-        deleted += await this.deleteBatch(partition, keys.slice(index, index + batchWriteLimit), options);
+        deleted += await this.deleteBatch(partition, keys.slice(index, index + batchWriteLimit), deadline);
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -334,13 +337,13 @@ export class DynamoDbCacheStore implements CacheStore {
   private async deleteBatch(
     partition: string,
     keys: Record<string, unknown>[],
-    options: StoreCallOptions,
+    deadline: Deadline | undefined,
   ): Promise<number> {
     let pending = keys.map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } }));
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > maxUnprocessedRetries) throw new CachePurgeIncompleteError(partition, pending.length);
       if (attempt > 0) await sleep(backoffMs(attempt));
-      const result = await this.call('purge', options, (abortSignal) =>
+      const result = await this.call('purge', deadline, (abortSignal) =>
         this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }), {
           abortSignal,
         }),
@@ -350,15 +353,17 @@ export class DynamoDbCacheStore implements CacheStore {
     return keys.length;
   }
 
+  /** Sends one request, aborted at the deadline; a deadline already passed sends nothing. */
   private async call<T>(
     operation: string,
-    options: StoreCallOptions,
+    deadline: Deadline | undefined,
     send: (abortSignal: AbortSignal | undefined) => Promise<T>,
   ): Promise<T> {
     try {
-      // An aborted signal fails the call at once, so a retry loop above stops at the deadline too.
-      options.abortSignal?.throwIfAborted();
-      return await send(options.abortSignal);
+      const abortSignal = deadlineSignal(deadline);
+      // Failing at once here also stops a retry loop above at the deadline.
+      abortSignal?.throwIfAborted();
+      return await send(abortSignal);
     } catch (error) {
       throw new CacheUnavailableError(operation, { cause: error });
     }

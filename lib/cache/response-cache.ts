@@ -2,10 +2,10 @@
 // the stale-if-error window computed in code, conditional fills, O(1) invalidation, purge, and
 // falling open when storage fails. It knows nothing about providers: callers say what a partition,
 // a resource, a TTL and a stale-worthy error are.
-import { deadlineSignal } from '../call-context';
+import type { Deadline } from '../deadline';
 import { countMetric, logger } from '../observability';
 import { CacheUnavailableError } from './errors';
-import { type CacheEntryRecord, type CacheStore, FillOutcome, type StoreCallOptions } from './store';
+import { type CacheEntryRecord, type CacheStore, FillOutcome } from './store';
 
 export const CacheStatus = {
   /** Served from a fresh entry; no provider call. */
@@ -26,21 +26,18 @@ export const CacheStatus = {
 } as const;
 export type CacheStatus = (typeof CacheStatus)[keyof typeof CacheStatus];
 
-export interface CacheCallOptions {
+export interface CacheReadOptions<T> {
   /**
-   * Epoch ms by which every storage call must be done (the invocation's deadline): a slow or hung
-   * table is given up on then, and retries stop, so the cache never outlives the invocation.
+   * The invocation's deadline, by which every storage call must be done: a slow or hung table is
+   * given up on then, and retries stop, so the cache never outlives the invocation. None when absent.
    */
-  deadlineAtMs?: number;
+  deadline?: Deadline;
   /**
-   * Epoch ms by which the work that keeps the table right must be done even when the rest ran
-   * late: verifying (and if need be withdrawing) a fill. Later than `deadlineAtMs` (a reserve kept
-   * back from the invocation's safety margin); `deadlineAtMs` when absent.
+   * The deadline of the work that keeps the table right even when the rest ran late: verifying
+   * (and if need be withdrawing) a fill, releasing a lease. Later than `deadline` (a reserve kept
+   * back from the invocation's safety margin); `deadline` when absent.
    */
-  reserveDeadlineAtMs?: number;
-}
-
-export interface CacheReadOptions<T> extends CacheCallOptions {
+  reserveDeadline?: Deadline;
   /** The user's partition, e.g. `tink#<userId>`: always the provider user id from the path. */
   partition: string;
   /** What is cached within the partition, e.g. `credentials` or `syncs?limit=10&offset=0`. */
@@ -88,16 +85,12 @@ type Snapshot = { generation: number; entry?: CacheEntryRecord; leaseUntilMs?: n
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Upper bound on the reads a reader makes while it waits for another instance's fill. */
 const maxLeasePolls = 12;
-/** Storage-call options for one call made now: aborted at the deadline, if there is one. */
-const storeCall = (options: CacheCallOptions): StoreCallOptions => ({
-  abortSignal: deadlineSignal(options.deadlineAtMs),
-});
 /**
  * For a read or a fill, the table gets at most half the time left: a slow table is given up on
  * early enough for the provider call (or the answer) to get the other half.
  */
-const readCall = ({ deadlineAtMs }: CacheCallOptions): StoreCallOptions =>
-  storeCall({ deadlineAtMs: deadlineAtMs === undefined ? undefined : (Date.now() + deadlineAtMs) / 2 });
+const readDeadline = ({ deadline }: { deadline?: Deadline }): Deadline | undefined =>
+  deadline === undefined ? undefined : { deadlineAtMs: (Date.now() + deadline.deadlineAtMs) / 2 };
 
 export class ResponseCache {
   private readonly now: () => number;
@@ -114,7 +107,7 @@ export class ResponseCache {
   async read<T>(request: CacheReadOptions<T>): Promise<CacheReadResult<T>> {
     let snapshot: Snapshot | undefined;
     try {
-      snapshot = await this.options.store.read(request.partition, request.resource, readCall(request));
+      snapshot = await this.options.store.read(request.partition, request.resource, readDeadline(request));
     } catch (error) {
       this.reportUnavailable('read', request.partition, error);
     }
@@ -172,7 +165,7 @@ export class ResponseCache {
             request.partition,
             request.resource,
             { leaseUntilMs: lease.ownLeaseUntilMs, onEntry: snapshot.entry !== undefined },
-            storeCall({ deadlineAtMs: request.reserveDeadlineAtMs ?? request.deadlineAtMs }),
+            request.reserveDeadline ?? request.deadline,
           )
           .catch(() => undefined);
     }
@@ -194,7 +187,7 @@ export class ResponseCache {
         request.partition,
         request.resource,
         { nowMs, leaseUntilMs },
-        readCall(request),
+        readDeadline(request),
       );
       return acquired ? { heldElsewhere: false, ownLeaseUntilMs: leaseUntilMs } : { heldElsewhere: true };
     } catch (error) {
@@ -216,14 +209,16 @@ export class ResponseCache {
     const waitUntilMs = Math.min(
       startedMs + (this.options.leaseWaitMs ?? 1500),
       // At most half of the time left, so the reader can still load after a fruitless wait.
-      request.deadlineAtMs === undefined ? Number.POSITIVE_INFINITY : (startedMs + request.deadlineAtMs) / 2,
+      request.deadline === undefined
+        ? Number.POSITIVE_INFINITY
+        : (startedMs + request.deadline.deadlineAtMs) / 2,
     );
     let latest: Snapshot | undefined;
     for (let poll = 0, pauseMs = 20; poll < maxLeasePolls; poll++, pauseMs = Math.min(pauseMs * 2, 200)) {
       if (Date.now() + pauseMs > waitUntilMs) break;
       await sleep(pauseMs);
       try {
-        latest = await this.options.store.read(request.partition, request.resource, readCall(request));
+        latest = await this.options.store.read(request.partition, request.resource, readDeadline(request));
       } catch {
         break;
       }
@@ -307,9 +302,9 @@ export class ResponseCache {
    * Makes every cached entry of the partition unusable. Retried (within the deadline); reported, not
    * thrown, when it fails.
    */
-  async invalidate(partition: string, options: CacheCallOptions = {}): Promise<boolean> {
-    const done = await this.withRetries('invalidate', partition, options, (call) =>
-      this.options.store.bumpGeneration(partition, undefined, call),
+  async invalidate(partition: string, deadline?: Deadline): Promise<boolean> {
+    const done = await this.withRetries('invalidate', partition, deadline, () =>
+      this.options.store.bumpGeneration(partition, undefined, deadline),
     );
     if (done) countMetric('CacheInvalidation');
     return done !== undefined;
@@ -320,17 +315,14 @@ export class ResponseCache {
    * then every entry is deleted. The generation marker stays for a while; it holds no personal data.
    * Retried; reported, not thrown, when it fails (the provider-side deletion has already happened).
    */
-  async purge(
-    partition: string,
-    options: CacheCallOptions = {},
-  ): Promise<{ complete: boolean; deleted: number }> {
+  async purge(partition: string, deadline?: Deadline): Promise<{ complete: boolean; deleted: number }> {
     const retentionSeconds = this.options.purgeRetentionSeconds ?? 24 * 60 * 60;
     const retainUntil = Math.ceil(this.now() / 1000) + retentionSeconds;
-    const bumped = await this.withRetries('purge', partition, options, (call) =>
-      this.options.store.bumpGeneration(partition, retainUntil, call),
+    const bumped = await this.withRetries('purge', partition, deadline, () =>
+      this.options.store.bumpGeneration(partition, retainUntil, deadline),
     );
-    const deleted = await this.withRetries('purge', partition, options, (call) =>
-      this.options.store.deleteEntries(partition, call),
+    const deleted = await this.withRetries('purge', partition, deadline, () =>
+      this.options.store.deleteEntries(partition, deadline),
     );
     const complete = bumped !== undefined && deleted !== undefined;
     if (complete) countMetric('CachePurge');
@@ -340,17 +332,16 @@ export class ResponseCache {
   private async withRetries<R>(
     operation: string,
     partition: string,
-    options: CacheCallOptions,
-    action: (call: StoreCallOptions) => Promise<R>,
+    deadline: Deadline | undefined,
+    action: () => Promise<R>,
   ): Promise<R | undefined> {
     const attempts = this.options.invalidateAttempts ?? 3;
-    const { deadlineAtMs } = options;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await action(storeCall(options));
+        return await action();
       } catch (error) {
         const waitMs = Math.random() * 50 * 2 ** attempt;
-        const outOfTime = deadlineAtMs !== undefined && Date.now() + waitMs >= deadlineAtMs;
+        const outOfTime = deadline !== undefined && Date.now() + waitMs >= deadline.deadlineAtMs;
         if (attempt >= attempts || outOfTime) {
           countMetric('CacheInvalidationFailed', { operation });
           logger.error(`Cache ${operation} failed after retries`, { partition, attempts: attempt, error });
@@ -374,10 +365,16 @@ export class ResponseCache {
       expiresAtEpochSeconds: Math.ceil(freshUntilMs / 1000) + this.options.staleWindowSeconds,
     };
     try {
-      const outcome = await this.options.store.fill(request.partition, request.resource, entry, {
-        ...readCall(request),
-        verifyAbortSignal: deadlineSignal(request.reserveDeadlineAtMs ?? request.deadlineAtMs),
-      });
+      const writeDeadline = readDeadline(request);
+      const outcome = await this.options.store.fill(
+        request.partition,
+        request.resource,
+        entry,
+        writeDeadline && {
+          ...writeDeadline,
+          verifyDeadlineAtMs: (request.reserveDeadline ?? request.deadline)?.deadlineAtMs,
+        },
+      );
       return outcome === FillOutcome.stored;
     } catch (error) {
       this.reportUnavailable('fill', request.partition, error);

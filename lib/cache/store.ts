@@ -1,5 +1,7 @@
 // What the cache policy needs from storage. The policy (freshness, generations, stale-if-error)
-// lives in response-cache.ts; the DynamoDB adapter implements only these hooks.
+// lives in response-cache.ts; the DynamoDB adapter implements only these hooks. Every hook takes
+// the caller's deadline and gives up on the table then.
+import type { Deadline } from '../deadline';
 
 /** One cached provider response. Time units are in the names: they must never be mixed. */
 export interface CacheEntryRecord {
@@ -45,22 +47,18 @@ export const FillOutcome = {
 } as const;
 export type FillOutcome = (typeof FillOutcome)[keyof typeof FillOutcome];
 
-/** Per call: a signal that aborts the storage call (the invocation's deadline has come). */
-export interface StoreCallOptions {
-  abortSignal?: AbortSignal;
-}
-
-export interface FillCallOptions extends StoreCallOptions {
-  /**
-   * Aborts the verification after the write and a withdrawal; later than `abortSignal`, so that a
-   * write that may have landed can still be checked and taken back.
-   */
-  verifyAbortSignal?: AbortSignal;
+/**
+ * Per fill: the write and its checks end at `deadlineAtMs`; the verification after the write and a
+ * withdrawal at `verifyDeadlineAtMs`, later, so that a write that may have landed can still be
+ * checked and taken back.
+ */
+export interface FillDeadline extends Deadline {
+  verifyDeadlineAtMs?: number;
 }
 
 export interface CacheStore {
   /** The partition's generation and the entry, in one consistent round trip. */
-  read(partition: string, resource: string, options?: StoreCallOptions): Promise<CacheSnapshot>;
+  read(partition: string, resource: string, deadline?: Deadline): Promise<CacheSnapshot>;
   /**
    * Writes the entry unless the stored one belongs to a newer generation, and never leaves it behind
    * when the partition's generation moved on meanwhile (a purged user's data must not come back).
@@ -69,34 +67,20 @@ export interface CacheStore {
     partition: string,
     resource: string,
     entry: CacheEntryRecord,
-    options?: FillCallOptions,
+    deadline?: FillDeadline,
   ): Promise<FillOutcome>;
   /**
    * Takes the lease on refilling the entry unless another holder's lease is still running (one
    * conditional write); the entry, if any, is kept. Returns whether this caller holds it now.
    */
-  acquireLease(
-    partition: string,
-    resource: string,
-    lease: FillLease,
-    options?: StoreCallOptions,
-  ): Promise<boolean>;
+  acquireLease(partition: string, resource: string, lease: FillLease, deadline?: Deadline): Promise<boolean>;
   /**
    * Gives up a lease this caller holds when no fill replaced it (one conditional write): a
    * lease-only item is deleted, an entry keeps its data and loses only the lease.
    */
-  releaseLease(
-    partition: string,
-    resource: string,
-    lease: HeldLease,
-    options?: StoreCallOptions,
-  ): Promise<void>;
+  releaseLease(partition: string, resource: string, lease: HeldLease, deadline?: Deadline): Promise<void>;
   /** Makes every entry of the partition unusable in O(1); returns the new generation. */
-  bumpGeneration(
-    partition: string,
-    retainUntilEpochSeconds?: number,
-    options?: StoreCallOptions,
-  ): Promise<number>;
+  bumpGeneration(partition: string, retainUntilEpochSeconds?: number, deadline?: Deadline): Promise<number>;
   /** Deletes every entry of the partition (not its generation marker); returns how many were deleted. */
-  deleteEntries(partition: string, options?: StoreCallOptions): Promise<number>;
+  deleteEntries(partition: string, deadline?: Deadline): Promise<number>;
 }

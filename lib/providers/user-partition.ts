@@ -1,5 +1,5 @@
 import type { CacheReadResult, ResponseCache } from '../cache';
-import { type CallContext, cacheWorkDeadlineAtMs } from '../call-context';
+import { type CallContext, cacheWorkDeadline } from '../call-context';
 import type { ProviderName } from '../provider-name';
 import { providerUserKey } from '../table/keys';
 import { isStaleEligible, mayHaveChangedUser } from './errors';
@@ -34,8 +34,8 @@ export function readUserResource<T>(
     load: read.load,
     bypass: read.noCache,
     serveStaleOn: isStaleEligible,
-    deadlineAtMs: call.deadlineAtMs,
-    reserveDeadlineAtMs: cacheWorkDeadlineAtMs(call),
+    deadline: call,
+    reserveDeadline: cacheWorkDeadline(call),
   });
 }
 
@@ -52,8 +52,7 @@ export async function mutateUser<T>(
   userId: string,
   mutate: () => Promise<T>,
 ): Promise<T> {
-  const invalidate = () =>
-    cache.invalidate(userCachePartition(provider, userId), { deadlineAtMs: cacheWorkDeadlineAtMs(call) });
+  const invalidate = () => cache.invalidate(userCachePartition(provider, userId), cacheWorkDeadline(call));
   let result: T;
   try {
     result = await mutate();

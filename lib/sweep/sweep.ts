@@ -150,7 +150,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     const leaseKey = leasedItemKey(provider, userId, itemId);
     let leased: boolean;
     try {
-      leased = await options.leases.acquire(leaseKey, options.runId, options.leaseMs);
+      leased = await options.leases.acquire(leaseKey, options.runId, options.leaseMs, options.call);
     } catch (error) {
       // No lease, no act: another run may be on the item. Near the deadline, leave it to the next run.
       if (!timeLeft()) return false;
@@ -163,7 +163,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
       return true;
     }
     const giveBack = () =>
-      options.leases.release(leaseKey, options.runId).catch((error: unknown) => {
+      options.leases.release(leaseKey, options.runId, options.call).catch((error: unknown) => {
         logger.warn('Sweep could not release a lease', { leaseKey, error });
       });
     const attempts = (options.rateLimitRetries ?? 3) + 1;
@@ -214,7 +214,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     }
     if (!plan) {
       summary.usersGone += 1;
-      await options.registry.unenroll(provider, userId).catch((error: unknown) => {
+      await options.registry.unenroll(provider, userId, options.call).catch((error: unknown) => {
         logger.warn('Sweep could not un-enrol a user the provider no longer knows', {
           provider,
           userId,
@@ -231,10 +231,14 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     return true;
   }
 
-  const start = await options.cursors.load();
+  const start = await options.cursors.load(options.call);
   let savedCursor = start;
-  const walk = new RegistryWalk(options.registry, start, options.pageSize ?? registryPageSize, () =>
-    saveCursor(),
+  const walk = new RegistryWalk(
+    options.registry,
+    start,
+    options.pageSize ?? registryPageSize,
+    options.call,
+    () => saveCursor(),
   );
   /** Persists the walk's cursor if it moved; one save at a time, so an older one never lands last. */
   let saving: Promise<void> = Promise.resolve();
@@ -243,7 +247,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
       const cursor = walk.cursor;
       if (cursor === savedCursor) return;
       try {
-        await options.cursors.save(cursor, now());
+        await options.cursors.save(cursor, now(), options.call);
         savedCursor = cursor;
       } catch (error) {
         // The next run starts further back and finds that work not due or leased: harmless.
