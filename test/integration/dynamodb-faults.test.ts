@@ -10,7 +10,11 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDynamoDocumentClient } from '../../lib/table/client';
+import type { Deadline } from '../../lib/deadline';
+import { enrollmentRegistry } from '../../lib/registry';
+import { CursorStore } from '../../lib/sweep/cursor';
+import { LeaseStore } from '../../lib/sweep/leases';
+import { createDynamoDocumentClient, dynamoDocumentClient } from '../../lib/table/client';
 import { MoneyhubSimulatorControl } from '../../local/simulators/moneyhub';
 import { TinkSimulatorControl } from '../../local/simulators/tink';
 import {
@@ -72,6 +76,8 @@ async function loadHandlers() {
     listSyncs: (await import('../../functions/moneyhub/list-syncs')).handler as Handler,
     deleteConnection: (await import('../../functions/moneyhub/delete-connection')).handler as Handler,
     deleteMoneyhubUser: (await import('../../functions/moneyhub/delete-user')).handler as Handler,
+    enroll: (await import('../../functions/enrollment/enroll-user')).handler as Handler,
+    unenroll: (await import('../../functions/enrollment/unenroll-user')).handler as Handler,
   };
 }
 
@@ -748,6 +754,106 @@ describe('The cache work after a mutation has its own time, and runs when the ou
       expect(meta?.gen).toBe(1);
       if (mutation.cacheOperation === 'purge') expect(partitionAfter).toEqual(['meta']);
       expect(next.headers['Cache-Status'] ?? '').not.toMatch(/hit/);
+    },
+  );
+});
+
+// Every table call made for an invocation ends at its deadline, not only the cache's: the registry
+// (enrolment routes, the sweep's walk), the sweep's cursor and leases. A table that never answers
+// is given up on then; the SDK's own requestTimeout (1 500 ms per attempt, then a retry) would end
+// it later, with a TimeoutError rather than the AbortError of a deadline.
+describe("The invocation's deadline ends every table call made for it, on a table that never answers", () => {
+  const sentRequests = () => Object.values(proxy.requests()).reduce((sum, count) => sum + count, 0);
+  /** Sooner than the SDK's own request timeout: only the deadline can end a call this early. */
+  const deadlineInMs = 300;
+  /** However busy the machine, a call its deadline ended has settled by then. */
+  const settleMarginMs = 1_000;
+  const cursors = () => new CursorStore(dynamoDocumentClient(), tableName);
+  const leases = () => new LeaseStore(dynamoDocumentClient(), tableName);
+  const storeCalls: { name: string; call: (deadline: Deadline) => Promise<unknown> }[] = [
+    { name: 'registry.listShard', call: (deadline) => enrollmentRegistry().listShard(0, {}, deadline) },
+    { name: 'registry.enroll', call: (deadline) => enrollmentRegistry().enroll('tink', 'hung', deadline) },
+    { name: 'cursor load', call: (deadline) => cursors().load(deadline) },
+    {
+      name: 'cursor save',
+      call: (deadline) => cursors().save({ shard: 1, passes: 0 }, Date.now(), deadline),
+    },
+    {
+      name: 'lease acquire',
+      call: (deadline) => leases().acquire('tink#hung#item', 'run', 60_000, deadline),
+    },
+    { name: 'lease release', call: (deadline) => leases().release('tink#hung#item', 'run', deadline) },
+  ];
+
+  it.each(storeCalls)('$name gives up at the deadline, sending its request once', async ({ call }) => {
+    // Prepare
+    proxy.inject({ fault: { kind: 'hang' } });
+    proxy.resetCounts();
+    const deadline = { deadlineAtMs: Date.now() + deadlineInMs };
+
+    // Act
+    const outcome = await call(deadline).then(
+      () => 'answered',
+      (error: Error) => error.name,
+    );
+    const settledAtMs = Date.now();
+
+    // Assess
+    expect(outcome).toBe('AbortError');
+    expect(sentRequests()).toBe(1);
+    expect(settledAtMs).toBeLessThan(deadline.deadlineAtMs + settleMarginMs);
+  });
+
+  it.each(storeCalls)('$name sends nothing once the deadline has passed', async ({ call }) => {
+    // Prepare: a healthy table
+    proxy.resetCounts();
+
+    // Act
+    const outcome = await call({ deadlineAtMs: Date.now() - 1 }).then(
+      () => 'answered',
+      (error: Error) => error.name,
+    );
+
+    // Assess
+    expect(outcome).toBe('AbortError');
+    expect(sentRequests()).toBe(0);
+  });
+
+  it.each([
+    { route: 'PUT', registryOperations: ['GetItem', 'PutItem'], enrolledBefore: false },
+    { route: 'DELETE', registryOperations: ['GetItem', 'DeleteItem'], enrolledBefore: true },
+  ])(
+    '$route enrollment answers 504 before its time runs out, and the enrolment is unchanged',
+    async ({ route, registryOperations, enrolledBefore }) => {
+      // Prepare: the user's credentials cached (the enrolment's read of the user is a cache hit),
+      // then every registry operation hangs; 1 000 ms to the deadline, under the SDK's timeout
+      const users = await seedUsers();
+      const userId = users.tinkUserId;
+      const input = { method: route, path: `/tink/users/${userId}/enrollment`, pathParameters: { userId } };
+      expect((await readRoutes[0]?.read(users))?.headers['Cache-Status']).toMatch(/fwd=miss; stored/);
+      if (enrolledBefore)
+        expect((await call(handlers.enroll, { ...input, method: 'PUT' })).statusCode).toBe(200);
+      proxy.inject({ operations: registryOperations, fault: { kind: 'hang' } });
+      const remainingMs = 2_500;
+      logs = captureLogs();
+
+      // Act
+      const startedMs = Date.now();
+      const response = await call(route === 'PUT' ? handlers.enroll : handlers.unenroll, input, remainingMs);
+      const elapsedMs = Date.now() - startedMs;
+      logs.restore();
+      proxy.clearFaults();
+
+      // Assess: out of time, answered in time; the deadline, not the SDK's own timeout, ended it
+      expect(response.statusCode).toBe(504);
+      expect(response.headers['Content-Type']).toBe('application/problem+json');
+      expect(response.json<{ type: string }>().type).toMatch(/\/timeout$/);
+      expect(elapsedMs).toBeLessThan(remainingMs);
+      const failed = logged(logs, 'ERROR', 'Request failed');
+      expect(failed.map((record) => (record.error as { name?: string } | undefined)?.name)).toEqual([
+        'AbortError',
+      ]);
+      expect(await enrollmentRegistry().isEnrolled('tink', userId)).toBe(enrolledBefore);
     },
   );
 });
