@@ -1,5 +1,6 @@
 // The DynamoDB side of the cache: per partition (`pk`), one generation item and one item per entry; the
 // keys are lib/table/keys.ts's.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -49,7 +50,6 @@ const entryOf = (stored: StoredEntry): CacheEntryRecord => ({
   expiresAtEpochSeconds: stored.expiresAt,
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoffMs = (attempt: number) => Math.random() * Math.min(1000, 25 * 2 ** attempt);
 
 /** DynamoDB's limit on one item: attribute names and values together, strings in UTF-8. */

@@ -2,6 +2,7 @@
 // the stale-if-error window computed in code, conditional fills, O(1) invalidation, purge, and
 // falling open when storage fails. It knows nothing about providers: callers say what a partition,
 // a resource, a TTL and a stale-worthy error are.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deadline } from '../deadline';
 import { countMetric, logger } from '../observability';
 import { CacheUnavailableError } from './errors';
@@ -82,7 +83,6 @@ export interface ResponseCacheOptions {
 
 type Snapshot = { generation: number; entry?: CacheEntryRecord; leaseUntilMs?: number };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Upper bound on the reads a reader makes while it waits for another instance's fill. */
 const maxLeasePolls = 12;
 /**

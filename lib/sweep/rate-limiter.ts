@@ -2,6 +2,7 @@
 // at most ratePerSecond starts in any second, however long the limiter sat idle) and at most
 // `concurrency` in flight. A 429 pauses everyone until its Retry-After has passed, so a sweep backs
 // off as a whole instead of hammering; after the pause, starts are spaced again.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestGate } from '../call-context';
 import type { Deadline } from '../deadline';
 import { RequestGateDeadlineError } from './errors';
@@ -33,7 +34,7 @@ export class RateLimiter implements RequestGate {
       throw new Error('rate and concurrency must be positive');
     this.intervalMs = 1000 / options.ratePerSecond;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? sleep;
   }
 
   /** Runs `task` once a slot and a start are free. */

@@ -1,6 +1,8 @@
 // The cache against a real DynamoDB API over loopback: dynalite in the default lane, DynamoDB Local
 // in the conformance lane (`npm run test:conformance`). A controllable clock pins the expiry maths.
+
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runStampede, startSlowProvider } from '../../bench/stampede';
@@ -336,7 +338,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
         freshSeconds: 30,
         load: () => slowProvider.promise,
       });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
 
       // Act: a mutation invalidates, then the slow read lands with pre-mutation data
       await cache.invalidate(partition);
@@ -517,7 +519,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
         freshSeconds: 30,
         load: other.loader('B'),
       });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       holderAnswer.resolve('A');
       const [fromHolder, fromWaiter] = await Promise.all([holderRead, waiting]);
 
