@@ -47,16 +47,16 @@ async function main() {
       jitterRatio: 0,
     });
     const load = async () => (await fetch(`${provider.url}/credentials`)).json();
-    const scope = `bench#${randomUUID()}`;
-    await cache.read({ scope, resource: 'credentials', freshSeconds: 3600, load });
+    const partition = `bench#${randomUUID()}`;
+    await cache.read({ partition, resource: 'credentials', freshSeconds: 3600, load });
 
-    // The floor of a hit: the same two items (the scope's generation and the entry) read raw.
+    // The floor of a hit: the same two items (the partition's generation and the entry) read raw.
     const rawRead = new BatchGetCommand({
       RequestItems: {
         bench: {
           Keys: [
-            { pk: scope, sk: 'meta' },
-            { pk: scope, sk: 'c#credentials' },
+            { pk: partition, sk: 'meta' },
+            { pk: partition, sk: 'c#credentials' },
           ],
           ConsistentRead: true,
         },
@@ -73,10 +73,15 @@ async function main() {
       await client.send(rawRead);
       raws.push(performance.now() - started);
       started = performance.now();
-      await cache.read({ scope, resource: 'credentials', freshSeconds: 3600, load });
+      await cache.read({ partition, resource: 'credentials', freshSeconds: 3600, load });
       hits.push(performance.now() - started);
       started = performance.now();
-      await cache.read({ scope: `bench#${randomUUID()}`, resource: 'credentials', freshSeconds: 3600, load });
+      await cache.read({
+        partition: `bench#${randomUUID()}`,
+        resource: 'credentials',
+        freshSeconds: 3600,
+        load,
+      });
       misses.push(performance.now() - started);
     }
     const hitMedian = percentile(hits, 50);

@@ -29,7 +29,7 @@ async function main() {
     if (line.trim() !== 'go') continue;
     const results = await Promise.all(
       Array.from({ length: reads }, () =>
-        cache.read({ scope: env('SCOPE'), resource: 'thing', freshSeconds: 60, load }),
+        cache.read({ partition: env('PARTITION'), resource: 'thing', freshSeconds: 60, load }),
       ),
     );
     console.log(JSON.stringify({ statuses: results.map((result) => result.status) }));

@@ -11,7 +11,7 @@ export interface StampedeOptions {
   tableName: string;
   /** The provider resource every reader loads on a miss (GET). */
   providerUrl: string;
-  scope: string;
+  partition: string;
   processes: number;
   readsPerProcess: number;
   timeoutMs?: number;
@@ -47,7 +47,7 @@ export async function runStampede(options: StampedeOptions): Promise<string[][]>
         DYNAMODB_ENDPOINT: options.dynamoEndpoint,
         CACHE_TABLE_NAME: options.tableName,
         PROVIDER_URL: options.providerUrl,
-        SCOPE: options.scope,
+        PARTITION: options.partition,
         READS: String(options.readsPerProcess),
       },
       stdio: ['pipe', 'pipe', 'inherit'],

@@ -7,6 +7,7 @@
 // `lastUpdated`); reads poll every 50 ms. Settings: BENCH_ROUNDS (3). The first round of each
 // includes the webhook function's cold start; Moneyhub's sender (simulated too) gives up after 5 s
 // and never retries, so a slow cold start loses that webhook and the TTL catches up.
+import { setTimeout as sleep } from 'node:timers/promises';
 import './quiet';
 import { mintDevToken } from '../local/dev-token';
 import { freePort } from '../local/ports';
@@ -14,7 +15,6 @@ import { startLocalStack } from '../local/stack';
 
 const rounds = Math.min(10, Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3)));
 const pollMs = 50;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
   const stack = await startLocalStack({

@@ -98,7 +98,7 @@ async function mixedWorkload(endpoint: string) {
       }),
   );
   const plan = workload();
-  const run = Date.now().toString(36); // fresh scopes per run: the table may be reused
+  const run = Date.now().toString(36); // fresh partitions per run: the table may be reused
   let providerCalls = 0;
   let requests = 0;
   const statuses = new Map<string, number>();
@@ -108,7 +108,7 @@ async function mixedWorkload(endpoint: string) {
     const results = await Promise.all(
       step.reads.map((user, position) =>
         (caches[(index + position) % instances] as ResponseCache).read({
-          scope: `bench#${run}-${user}`,
+          partition: `bench#${run}-${user}`,
           resource: 'profile',
           freshSeconds,
           load: async () => {
@@ -135,7 +135,7 @@ async function crossProcessStampede(endpoint: string): Promise<{ calls: number; 
       dynamoEndpoint: endpoint,
       tableName: 'bench-stampede',
       providerUrl: `${provider.url}/thing`,
-      scope: `bench#stampede-${Date.now().toString(36)}`,
+      partition: `bench#stampede-${Date.now().toString(36)}`,
       processes: 4,
       readsPerProcess: 5,
     });

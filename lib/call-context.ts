@@ -2,12 +2,12 @@
 // moment it must be done by, so no call outlives its Lambda, and the gate that paces it, if any.
 import type { Context } from 'aws-lambda';
 import { coreConfig } from './config';
+import type { Deadline } from './deadline';
 
-export interface CallContext {
+/** Its deadline bounds every provider call and every table call made for the invocation. */
+export interface CallContext extends Deadline {
   /** The Lambda request id: sent to providers as a trace id and returned in errors. */
   requestId: string;
-  /** Epoch ms by which every provider call must have finished. */
-  deadlineAtMs: number;
   /** Paces every provider HTTP request made for this call (the scheduled sweep's rate limiter). */
   requestGate?: RequestGate;
 }
@@ -31,17 +31,13 @@ export function callContextFrom(context: Partial<Context> | undefined, nowMs = D
 }
 
 /**
- * Epoch ms by which the cache work after a provider mutation (invalidation, purge) must be done:
- * past the provider deadline by a reserve taken out of the safety margin, so however late the
- * provider answered, that work has its own time.
+ * The deadline of the cache work after a provider mutation (invalidation, purge): past the provider
+ * deadline by a reserve taken out of the safety margin, so however late the provider answered, that
+ * work has its own time.
  */
-export function cacheWorkDeadlineAtMs(call: CallContext): number {
+export function cacheWorkDeadline(call: CallContext): Deadline {
   const config = coreConfig();
-  return call.deadlineAtMs + Math.min(config.CACHE_WORK_RESERVE_MS, config.DEADLINE_SAFETY_MS);
-}
-
-/** A signal that aborts at the deadline (epoch ms), for calls that take one; none without a deadline. */
-export function deadlineSignal(deadlineAtMs: number | undefined): AbortSignal | undefined {
-  if (deadlineAtMs === undefined) return undefined;
-  return AbortSignal.timeout(Math.max(1, Math.ceil(deadlineAtMs - Date.now())));
+  return {
+    deadlineAtMs: call.deadlineAtMs + Math.min(config.CACHE_WORK_RESERVE_MS, config.DEADLINE_SAFETY_MS),
+  };
 }

@@ -15,8 +15,8 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { deadlineSignal } from './call-context';
 import { coreConfig } from './config';
+import { type Deadline, deadlineSignal } from './deadline';
 import type { ProviderName } from './provider-name';
 import { RegistryShardsMismatchError } from './registry-errors';
 import { dynamoDocumentClient } from './table/client';
@@ -39,10 +39,10 @@ export interface EnrollmentPage {
   nextAfter?: string;
 }
 
-export interface RegistryCallOptions {
-  /** Epoch ms by which the call must be done (the invocation's deadline); given up on then. */
-  deadlineAtMs?: number;
-  nowMs?: number;
+/** How much of a shard to list: the sort key to continue after, and at most how many enrolments. */
+export interface ShardPage {
+  after?: string;
+  limit?: number;
 }
 
 const shardFor = (provider: ProviderName, userId: string, shards: number) =>
@@ -83,10 +83,10 @@ export class EnrollmentRegistry {
   }
 
   /** The layout stored with the registry, undefined for a registry never written. */
-  async storedLayout(options: RegistryCallOptions = {}): Promise<RegistryLayout | undefined> {
+  async storedLayout(deadline?: Deadline): Promise<RegistryLayout | undefined> {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: layoutKey, ConsistentRead: true }),
-      { abortSignal: deadlineSignal(options.deadlineAtMs) },
+      { abortSignal: deadlineSignal(deadline) },
     );
     if (result.Item === undefined) return undefined;
     const shards = Number(result.Item.shards);
@@ -98,16 +98,16 @@ export class EnrollmentRegistry {
    * whose role may write (enrolment, the sweep) record the count of a registry that has none yet;
    * un-enrolment only reads it, so its functions need GetItem and no PutItem.
    */
-  private checkLayout(options: RegistryCallOptions, mayRecord: boolean): Promise<void> {
-    this.layoutChecked ??= this.readOrRecordLayout(options, mayRecord).catch((error: unknown) => {
+  private checkLayout(deadline: Deadline | undefined, mayRecord: boolean): Promise<void> {
+    this.layoutChecked ??= this.readOrRecordLayout(deadline, mayRecord).catch((error: unknown) => {
       this.layoutChecked = undefined;
       throw error;
     });
     return this.layoutChecked;
   }
 
-  private async readOrRecordLayout(options: RegistryCallOptions, mayRecord: boolean): Promise<void> {
-    let stored = (await this.storedLayout(options))?.shards;
+  private async readOrRecordLayout(deadline: Deadline | undefined, mayRecord: boolean): Promise<void> {
+    let stored = (await this.storedLayout(deadline))?.shards;
     if (stored === undefined && !mayRecord) return;
     if (stored === undefined) {
       try {
@@ -117,12 +117,12 @@ export class EnrollmentRegistry {
             Item: { ...layoutKey, shards: this.shards, widestShards: this.shards },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
-          { abortSignal: deadlineSignal(options.deadlineAtMs) },
+          { abortSignal: deadlineSignal(deadline) },
         );
         return;
       } catch (error) {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-        stored = (await this.storedLayout(options))?.shards;
+        stored = (await this.storedLayout(deadline))?.shards;
       }
     }
     if (stored !== this.shards) throw new RegistryShardsMismatchError(this.shards, stored, this.tableName);
@@ -176,8 +176,8 @@ export class EnrollmentRegistry {
     return result;
   }
 
-  async enroll(provider: ProviderName, userId: string, options: RegistryCallOptions = {}): Promise<void> {
-    await this.checkLayout(options, true);
+  async enroll(provider: ProviderName, userId: string, deadline?: Deadline): Promise<void> {
+    await this.checkLayout(deadline, true);
     await this.client
       .send(
         new PutCommand({
@@ -186,54 +186,51 @@ export class EnrollmentRegistry {
             ...this.key(provider, userId),
             provider,
             userId,
-            enrolledAtMs: options.nowMs ?? Date.now(),
+            enrolledAtMs: Date.now(),
           },
           // Enrolling twice keeps the first enrolment time.
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-        { abortSignal: deadlineSignal(options.deadlineAtMs) },
+        { abortSignal: deadlineSignal(deadline) },
       )
       .catch((error: unknown) => {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
       });
   }
 
-  async unenroll(provider: ProviderName, userId: string, options: RegistryCallOptions = {}): Promise<void> {
-    await this.checkLayout(options, false);
+  async unenroll(provider: ProviderName, userId: string, deadline?: Deadline): Promise<void> {
+    await this.checkLayout(deadline, false);
     await this.client.send(
       new DeleteCommand({ TableName: this.tableName, Key: this.key(provider, userId) }),
-      {
-        abortSignal: deadlineSignal(options.deadlineAtMs),
-      },
+      { abortSignal: deadlineSignal(deadline) },
     );
   }
 
-  async isEnrolled(provider: ProviderName, userId: string): Promise<boolean> {
-    await this.checkLayout({}, false);
+  async isEnrolled(provider: ProviderName, userId: string, deadline?: Deadline): Promise<boolean> {
+    await this.checkLayout(deadline, false);
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: this.key(provider, userId), ConsistentRead: true }),
+      { abortSignal: deadlineSignal(deadline) },
     );
     return result.Item !== undefined;
   }
 
-  async listShard(shard: number, options: { after?: string; limit?: number } = {}): Promise<EnrollmentPage> {
-    await this.checkLayout({}, true);
-    return this.queryShard(shard, options);
+  async listShard(shard: number, page: ShardPage = {}, deadline?: Deadline): Promise<EnrollmentPage> {
+    await this.checkLayout(deadline, true);
+    return this.queryShard(shard, page, deadline);
   }
 
-  private async queryShard(
-    shard: number,
-    options: { after?: string; limit?: number },
-  ): Promise<EnrollmentPage> {
+  private async queryShard(shard: number, page: ShardPage, deadline?: Deadline): Promise<EnrollmentPage> {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: options.after ? 'pk = :pk AND sk > :after' : 'pk = :pk',
-        ExpressionAttributeValues: options.after
-          ? { ':pk': registryShardPartitionKey(shard), ':after': options.after }
+        KeyConditionExpression: page.after ? 'pk = :pk AND sk > :after' : 'pk = :pk',
+        ExpressionAttributeValues: page.after
+          ? { ':pk': registryShardPartitionKey(shard), ':after': page.after }
           : { ':pk': registryShardPartitionKey(shard) },
-        Limit: options.limit ?? 100,
+        Limit: page.limit ?? 100,
       }),
+      { abortSignal: deadlineSignal(deadline) },
     );
     const items = (result.Items ?? []).map((item) => ({
       provider: item.provider as ProviderName,

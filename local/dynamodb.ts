@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -48,7 +49,7 @@ export async function createCacheTable(endpoint: string, tableName: string): Pro
   for (let attempt = 0; attempt < 100; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.TableStatus === 'ACTIVE') break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   try {
     await client.send(
@@ -131,7 +132,7 @@ export async function startDynamoDbLocal(port: number): Promise<LocalDynamoDb> {
       await fetch(endpoint, { method: 'POST' });
       break;
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   }
   return {
@@ -141,7 +142,7 @@ export async function startDynamoDbLocal(port: number): Promise<LocalDynamoDb> {
       if (child.exitCode !== null || child.pid === undefined) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       process.kill(child.pid, 'SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      await Promise.race([exited, sleep(5000)]);
       if (child.exitCode === null) process.kill(child.pid, 'SIGKILL');
     },
   };

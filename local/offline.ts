@@ -1,8 +1,10 @@
 // Runs serverless-offline (osls + serverless-esbuild) as a child process in its own process group,
 // waits until it serves — this service's /health body, from a child still alive — and stops it by
 // its PID.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunningOffline {
   url: string;
@@ -117,5 +119,3 @@ function isOurHealth(status: number, body: string): boolean {
     return false;
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -22,7 +22,7 @@ export const handler = createHandler({
   run: async ({ path, rawPath, call }) => {
     const { provider, userId } = enrollmentTarget(rawPath, path.userId);
     await readUser(call, provider, userId);
-    await enrollmentRegistry().enroll(provider, userId);
+    await enrollmentRegistry().enroll(provider, userId, call);
     return jsonResponse(200, { provider, userId, enrolled: true });
   },
 });

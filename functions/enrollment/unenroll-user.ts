@@ -7,9 +7,9 @@ export const handler = createHandler({
   operation: 'enrollment.unenroll',
   path: enrollmentPath,
   query: enrollmentQuery,
-  run: async ({ path, rawPath }) => {
+  run: async ({ path, rawPath, call }) => {
     const { provider, userId } = enrollmentTarget(rawPath, path.userId);
-    await enrollmentRegistry().unenroll(provider, userId);
+    await enrollmentRegistry().unenroll(provider, userId, call);
     return emptyResponse(204);
   },
 });

@@ -1,5 +1,6 @@
-// The DynamoDB side of the cache: per scope (`pk`), one generation item and one item per entry; the
+// The DynamoDB side of the cache: per partition (`pk`), one generation item and one item per entry; the
 // keys are lib/table/keys.ts's.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -11,6 +12,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type Deadline, deadlineSignal } from '../deadline';
 import { countMetric, logger } from '../observability';
 import { cacheEntrySortKey as entrySortKey, cacheGenerationSortKey as metaSortKey } from '../table/keys';
 import { CachePurgeIncompleteError, CacheUnavailableError } from './errors';
@@ -18,11 +20,10 @@ import {
   type CacheEntryRecord,
   type CacheSnapshot,
   type CacheStore,
-  type FillCallOptions,
+  type FillDeadline,
   type FillLease,
   FillOutcome,
   type HeldLease,
-  type StoreCallOptions,
 } from './store';
 
 const batchWriteLimit = 25;
@@ -49,7 +50,6 @@ const entryOf = (stored: StoredEntry): CacheEntryRecord => ({
   expiresAtEpochSeconds: stored.expiresAt,
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoffMs = (attempt: number) => Math.random() * Math.min(1000, 25 * 2 ** attempt);
 
 /** DynamoDB's limit on one item: attribute names and values together, strings in UTF-8. */
@@ -69,10 +69,10 @@ export class DynamoDbCacheStore implements CacheStore {
     private readonly tableName: string,
   ) {}
 
-  async read(scope: string, resource: string, options: StoreCallOptions = {}): Promise<CacheSnapshot> {
+  async read(partition: string, resource: string, deadline?: Deadline): Promise<CacheSnapshot> {
     let keys: Record<string, string>[] = [
-      { pk: scope, sk: metaSortKey },
-      { pk: scope, sk: entrySortKey(resource) },
+      { pk: partition, sk: metaSortKey },
+      { pk: partition, sk: entrySortKey(resource) },
     ];
     const items: Record<string, unknown>[] = [];
     // One round trip in practice; UnprocessedKeys only appear under throttling.
@@ -80,7 +80,7 @@ export class DynamoDbCacheStore implements CacheStore {
       if (attempt > maxUnprocessedRetries)
         throw new CacheUnavailableError('read', { cause: 'unprocessed keys' });
       if (attempt > 0) await sleep(backoffMs(attempt));
-      const result = await this.call('read', options, (abortSignal) =>
+      const result = await this.call('read', deadline, (abortSignal) =>
         this.client.send(
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
           { abortSignal },
@@ -100,17 +100,17 @@ export class DynamoDbCacheStore implements CacheStore {
   }
 
   async acquireLease(
-    scope: string,
+    partition: string,
     resource: string,
     lease: FillLease,
-    options: StoreCallOptions = {},
+    deadline?: Deadline,
   ): Promise<boolean> {
     return this.conditionally(() =>
-      this.call('lease', options, (abortSignal) =>
+      this.call('lease', deadline, (abortSignal) =>
         this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: scope, sk: entrySortKey(resource) },
+            Key: { pk: partition, sk: entrySortKey(resource) },
             // A lease-only item (no entry yet) is reaped by TTL like any other.
             UpdateExpression:
               'SET leaseUntilMs = :leaseUntilMs, expiresAt = if_not_exists(expiresAt, :expiresAt)',
@@ -128,16 +128,16 @@ export class DynamoDbCacheStore implements CacheStore {
   }
 
   async releaseLease(
-    scope: string,
+    partition: string,
     resource: string,
     lease: HeldLease,
-    options: StoreCallOptions = {},
+    deadline?: Deadline,
   ): Promise<void> {
-    const key = { pk: scope, sk: entrySortKey(resource) };
+    const key = { pk: partition, sk: entrySortKey(resource) };
     const values = { ':leaseUntilMs': lease.leaseUntilMs };
     // Either write fails its condition when the lease is someone else's by now: theirs to keep.
     await this.conditionally(() =>
-      this.call('lease', options, (abortSignal) =>
+      this.call('lease', deadline, (abortSignal) =>
         this.client.send(
           lease.onEntry
             ? new UpdateCommand({
@@ -185,13 +185,13 @@ export class DynamoDbCacheStore implements CacheStore {
    * GetItem per miss and nothing per hit.
    */
   async fill(
-    scope: string,
+    partition: string,
     resource: string,
     entry: CacheEntryRecord,
-    options: FillCallOptions = {},
+    deadline?: FillDeadline,
   ): Promise<FillOutcome> {
     const item: StoredEntry & { pk: string; sk: string } = {
-      pk: scope,
+      pk: partition,
       sk: entrySortKey(resource),
       gen: entry.generation,
       body: entry.body,
@@ -203,10 +203,17 @@ export class DynamoDbCacheStore implements CacheStore {
     if (itemBytes > maxItemBytes) {
       // A body this large is rare and legitimate (served, just not cached); the put would only fail.
       countMetric('CacheEntryTooLarge');
-      logger.debug('Cache entry too large for one DynamoDB item; not cached', { scope, resource, itemBytes });
+      logger.debug('Cache entry too large for one DynamoDB item; not cached', {
+        partition,
+        resource,
+        itemBytes,
+      });
       return FillOutcome.tooLarge;
     }
-    const verifyOptions = { abortSignal: options.verifyAbortSignal ?? options.abortSignal };
+    const verifyDeadline =
+      deadline === undefined
+        ? undefined
+        : { deadlineAtMs: deadline.verifyDeadlineAtMs ?? deadline.deadlineAtMs };
     try {
       await this.client.send(
         new PutCommand({
@@ -215,31 +222,31 @@ export class DynamoDbCacheStore implements CacheStore {
           ConditionExpression: 'attribute_not_exists(gen) OR gen <= :gen',
           ExpressionAttributeValues: { ':gen': entry.generation },
         }),
-        { abortSignal: options.abortSignal },
+        { abortSignal: deadlineSignal(deadline) },
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'superseded';
       // An aborted or failed put may still have landed: take it back rather than leave it unverified.
-      await this.withdraw(scope, resource, entry, verifyOptions).catch(() => undefined);
+      await this.withdraw(partition, resource, entry, verifyDeadline).catch(() => undefined);
       throw new CacheUnavailableError('fill', { cause: error });
     }
     let generation: number | undefined;
     try {
-      generation = await this.currentGeneration(scope, verifyOptions);
+      generation = await this.currentGeneration(partition, verifyDeadline);
     } catch {
       // Unverified is treated as moved on: an entry we cannot vouch for is not left behind.
     }
     if (generation === entry.generation) return 'stored';
-    await this.withdraw(scope, resource, entry, verifyOptions);
+    await this.withdraw(partition, resource, entry, verifyDeadline);
     return 'withdrawn';
   }
 
-  private async currentGeneration(scope: string, options: StoreCallOptions): Promise<number> {
-    const result = await this.call('fill', options, (abortSignal) =>
+  private async currentGeneration(partition: string, deadline: Deadline | undefined): Promise<number> {
+    const result = await this.call('fill', deadline, (abortSignal) =>
       this.client.send(
         new GetCommand({
           TableName: this.tableName,
-          Key: { pk: scope, sk: metaSortKey },
+          Key: { pk: partition, sk: metaSortKey },
           ProjectionExpression: 'gen',
           ConsistentRead: true,
         }),
@@ -251,17 +258,17 @@ export class DynamoDbCacheStore implements CacheStore {
 
   /** Deletes the entry this fill wrote, and only that one (a newer fill may have replaced it). */
   private async withdraw(
-    scope: string,
+    partition: string,
     resource: string,
     entry: CacheEntryRecord,
-    options: StoreCallOptions,
+    deadline: Deadline | undefined,
   ): Promise<void> {
     try {
-      await this.call('fill', options, (abortSignal) =>
+      await this.call('fill', deadline, (abortSignal) =>
         this.client.send(
           new DeleteCommand({
             TableName: this.tableName,
-            Key: { pk: scope, sk: entrySortKey(resource) },
+            Key: { pk: partition, sk: entrySortKey(resource) },
             ConditionExpression: 'gen = :gen AND storedAtMs = :storedAtMs',
             ExpressionAttributeValues: { ':gen': entry.generation, ':storedAtMs': entry.storedAtMs },
           }),
@@ -276,15 +283,15 @@ export class DynamoDbCacheStore implements CacheStore {
   }
 
   async bumpGeneration(
-    scope: string,
+    partition: string,
     retainUntilEpochSeconds?: number,
-    options: StoreCallOptions = {},
+    deadline?: Deadline,
   ): Promise<number> {
-    const result = await this.call('invalidate', options, (abortSignal) =>
+    const result = await this.call('invalidate', deadline, (abortSignal) =>
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: scope, sk: metaSortKey },
+          Key: { pk: partition, sk: metaSortKey },
           UpdateExpression:
             retainUntilEpochSeconds === undefined
               ? 'ADD gen :one'
@@ -301,16 +308,16 @@ export class DynamoDbCacheStore implements CacheStore {
     return Number(result.Attributes?.gen ?? 0);
   }
 
-  async deleteEntries(scope: string, options: StoreCallOptions = {}): Promise<number> {
+  async deleteEntries(partition: string, deadline?: Deadline): Promise<number> {
     let deleted = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.call('purge', options, (abortSignal) =>
+      const page = await this.call('purge', deadline, (abortSignal) =>
         this.client.send(
           new QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': scope },
+            ExpressionAttributeValues: { ':pk': partition },
             ProjectionExpression: 'pk, sk',
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
@@ -320,7 +327,7 @@ export class DynamoDbCacheStore implements CacheStore {
       );
       const keys = (page.Items ?? []).filter((item) => item.sk !== metaSortKey);
       for (let index = 0; index < keys.length; index += batchWriteLimit) {
-        deleted += await this.deleteBatch(scope, keys.slice(index, index + batchWriteLimit), options);
+        deleted += await this.deleteBatch(partition, keys.slice(index, index + batchWriteLimit), deadline);
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -328,15 +335,15 @@ export class DynamoDbCacheStore implements CacheStore {
   }
 
   private async deleteBatch(
-    scope: string,
+    partition: string,
     keys: Record<string, unknown>[],
-    options: StoreCallOptions,
+    deadline: Deadline | undefined,
   ): Promise<number> {
     let pending = keys.map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } }));
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > maxUnprocessedRetries) throw new CachePurgeIncompleteError(scope, pending.length);
+      if (attempt > maxUnprocessedRetries) throw new CachePurgeIncompleteError(partition, pending.length);
       if (attempt > 0) await sleep(backoffMs(attempt));
-      const result = await this.call('purge', options, (abortSignal) =>
+      const result = await this.call('purge', deadline, (abortSignal) =>
         this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }), {
           abortSignal,
         }),
@@ -346,15 +353,17 @@ export class DynamoDbCacheStore implements CacheStore {
     return keys.length;
   }
 
+  /** Sends one request, aborted at the deadline; a deadline already passed sends nothing. */
   private async call<T>(
     operation: string,
-    options: StoreCallOptions,
+    deadline: Deadline | undefined,
     send: (abortSignal: AbortSignal | undefined) => Promise<T>,
   ): Promise<T> {
     try {
-      // An aborted signal fails the call at once, so a retry loop above stops at the deadline too.
-      options.abortSignal?.throwIfAborted();
-      return await send(options.abortSignal);
+      const abortSignal = deadlineSignal(deadline);
+      // Failing at once here also stops a retry loop above at the deadline.
+      abortSignal?.throwIfAborted();
+      return await send(abortSignal);
     } catch (error) {
       throw new CacheUnavailableError(operation, { cause: error });
     }

@@ -9,10 +9,10 @@ export class CacheUnavailableError extends Error {
 /** A purge could not delete every item of a user after its retries. */
 export class CachePurgeIncompleteError extends Error {
   constructor(
-    readonly scope: string,
+    readonly partition: string,
     readonly remainingItems: number,
   ) {
-    super(`Cache purge of ${scope} left ${remainingItems} items after retries`);
+    super(`Cache purge of ${partition} left ${remainingItems} items after retries`);
     this.name = 'CachePurgeIncompleteError';
   }
 }

@@ -20,7 +20,7 @@ export function responseCache(): ResponseCache {
 
 export { DynamoDbCacheStore } from './dynamodb-store';
 export { CachePurgeIncompleteError, CacheUnavailableError } from './errors';
-export type { CacheCallOptions, CacheReadOptions, CacheReadResult } from './response-cache';
+export type { CacheReadOptions, CacheReadResult } from './response-cache';
 export { CacheStatus, ResponseCache } from './response-cache';
-export type { CacheEntryRecord, CacheStore, FillCallOptions, StoreCallOptions } from './store';
+export type { CacheEntryRecord, CacheStore, FillDeadline } from './store';
 export { FillOutcome } from './store';

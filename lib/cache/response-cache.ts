@@ -1,11 +1,12 @@
 // The cache policy (docs/cache.md explains each rule and why it exists): read-through with generations, freshness and
 // the stale-if-error window computed in code, conditional fills, O(1) invalidation, purge, and
-// falling open when storage fails. It knows nothing about providers: callers say what a scope,
+// falling open when storage fails. It knows nothing about providers: callers say what a partition,
 // a resource, a TTL and a stale-worthy error are.
-import { deadlineSignal } from '../call-context';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Deadline } from '../deadline';
 import { countMetric, logger } from '../observability';
 import { CacheUnavailableError } from './errors';
-import { type CacheEntryRecord, type CacheStore, FillOutcome, type StoreCallOptions } from './store';
+import { type CacheEntryRecord, type CacheStore, FillOutcome } from './store';
 
 export const CacheStatus = {
   /** Served from a fresh entry; no provider call. */
@@ -26,24 +27,21 @@ export const CacheStatus = {
 } as const;
 export type CacheStatus = (typeof CacheStatus)[keyof typeof CacheStatus];
 
-export interface CacheCallOptions {
+export interface CacheReadOptions<T> {
   /**
-   * Epoch ms by which every storage call must be done (the invocation's deadline): a slow or hung
-   * table is given up on then, and retries stop, so the cache never outlives the invocation.
+   * The invocation's deadline, by which every storage call must be done: a slow or hung table is
+   * given up on then, and retries stop, so the cache never outlives the invocation. None when absent.
    */
-  deadlineAtMs?: number;
+  deadline?: Deadline;
   /**
-   * Epoch ms by which the work that keeps the table right must be done even when the rest ran
-   * late: verifying (and if need be withdrawing) a fill. Later than `deadlineAtMs` (a reserve kept
-   * back from the invocation's safety margin); `deadlineAtMs` when absent.
+   * The deadline of the work that keeps the table right even when the rest ran late: verifying
+   * (and if need be withdrawing) a fill, releasing a lease. Later than `deadline` (a reserve kept
+   * back from the invocation's safety margin); `deadline` when absent.
    */
-  reserveDeadlineAtMs?: number;
-}
-
-export interface CacheReadOptions<T> extends CacheCallOptions {
-  /** The user's scope, e.g. `tink#<userId>`: always the provider user id from the path. */
-  scope: string;
-  /** What is cached within the scope, e.g. `credentials` or `syncs?limit=10&offset=0`. */
+  reserveDeadline?: Deadline;
+  /** The user's partition, e.g. `tink#<userId>`: always the provider user id from the path. */
+  partition: string;
+  /** What is cached within the partition, e.g. `credentials` or `syncs?limit=10&offset=0`. */
   resource: string;
   /** Seconds the value stays fresh; may depend on the value (shorter while work is in progress). */
   freshSeconds: number | ((value: T) => number);
@@ -72,7 +70,7 @@ export interface ResponseCacheOptions {
   staleWindowSeconds: number;
   /** Fraction of the TTL by which freshness is shortened at random, so entries do not expire together. */
   jitterRatio: number;
-  /** How long a purged scope keeps its generation marker, so late fills can never be served. */
+  /** How long a purged partition keeps its generation marker, so late fills can never be served. */
   purgeRetentionSeconds?: number;
   now?: () => number;
   random?: () => number;
@@ -85,24 +83,19 @@ export interface ResponseCacheOptions {
 
 type Snapshot = { generation: number; entry?: CacheEntryRecord; leaseUntilMs?: number };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Upper bound on the reads a reader makes while it waits for another instance's fill. */
 const maxLeasePolls = 12;
-/** Storage-call options for one call made now: aborted at the deadline, if there is one. */
-const storeCall = (options: CacheCallOptions): StoreCallOptions => ({
-  abortSignal: deadlineSignal(options.deadlineAtMs),
-});
 /**
  * For a read or a fill, the table gets at most half the time left: a slow table is given up on
  * early enough for the provider call (or the answer) to get the other half.
  */
-const readCall = ({ deadlineAtMs }: CacheCallOptions): StoreCallOptions =>
-  storeCall({ deadlineAtMs: deadlineAtMs === undefined ? undefined : (Date.now() + deadlineAtMs) / 2 });
+const readDeadline = ({ deadline }: { deadline?: Deadline }): Deadline | undefined =>
+  deadline === undefined ? undefined : { deadlineAtMs: (Date.now() + deadline.deadlineAtMs) / 2 };
 
 export class ResponseCache {
   private readonly now: () => number;
   private readonly random: () => number;
-  /** Misses being loaded in this process, per scope, resource and generation (single-flight). */
+  /** Misses being loaded in this process, per partition, resource and generation (single-flight). */
   private readonly inFlight = new Map<string, Promise<CacheReadResult<unknown>>>();
 
   constructor(private readonly options: ResponseCacheOptions) {
@@ -114,9 +107,9 @@ export class ResponseCache {
   async read<T>(request: CacheReadOptions<T>): Promise<CacheReadResult<T>> {
     let snapshot: Snapshot | undefined;
     try {
-      snapshot = await this.options.store.read(request.scope, request.resource, readCall(request));
+      snapshot = await this.options.store.read(request.partition, request.resource, readDeadline(request));
     } catch (error) {
-      this.reportUnavailable('read', request.scope, error);
+      this.reportUnavailable('read', request.partition, error);
     }
     if (!snapshot) {
       const value = await request.load();
@@ -128,7 +121,7 @@ export class ResponseCache {
     // A refill the caller asked for goes to the provider itself: it must not get an older answer.
     if (request.bypass) return this.loadAndFill(request, snapshot);
 
-    const key = `${request.scope}\n${request.resource}\n${snapshot.generation}`;
+    const key = `${request.partition}\n${request.resource}\n${snapshot.generation}`;
     const joined = this.inFlight.get(key) as Promise<CacheReadResult<T>> | undefined;
     if (joined) {
       countMetric('CacheCoalesced');
@@ -169,10 +162,10 @@ export class ResponseCache {
       if (lease.ownLeaseUntilMs !== undefined && !result?.stored)
         await this.options.store
           .releaseLease(
-            request.scope,
+            request.partition,
             request.resource,
             { leaseUntilMs: lease.ownLeaseUntilMs, onEntry: snapshot.entry !== undefined },
-            storeCall({ deadlineAtMs: request.reserveDeadlineAtMs ?? request.deadlineAtMs }),
+            request.reserveDeadline ?? request.deadline,
           )
           .catch(() => undefined);
     }
@@ -191,14 +184,14 @@ export class ResponseCache {
     const leaseUntilMs = nowMs + (this.options.leaseMs ?? 3000);
     try {
       const acquired = await this.options.store.acquireLease(
-        request.scope,
+        request.partition,
         request.resource,
         { nowMs, leaseUntilMs },
-        readCall(request),
+        readDeadline(request),
       );
       return acquired ? { heldElsewhere: false, ownLeaseUntilMs: leaseUntilMs } : { heldElsewhere: true };
     } catch (error) {
-      this.reportUnavailable('lease', request.scope, error);
+      this.reportUnavailable('lease', request.partition, error);
       return { heldElsewhere: false };
     }
   }
@@ -216,14 +209,16 @@ export class ResponseCache {
     const waitUntilMs = Math.min(
       startedMs + (this.options.leaseWaitMs ?? 1500),
       // At most half of the time left, so the reader can still load after a fruitless wait.
-      request.deadlineAtMs === undefined ? Number.POSITIVE_INFINITY : (startedMs + request.deadlineAtMs) / 2,
+      request.deadline === undefined
+        ? Number.POSITIVE_INFINITY
+        : (startedMs + request.deadline.deadlineAtMs) / 2,
     );
     let latest: Snapshot | undefined;
     for (let poll = 0, pauseMs = 20; poll < maxLeasePolls; poll++, pauseMs = Math.min(pauseMs * 2, 200)) {
       if (Date.now() + pauseMs > waitUntilMs) break;
       await sleep(pauseMs);
       try {
-        latest = await this.options.store.read(request.scope, request.resource, readCall(request));
+        latest = await this.options.store.read(request.partition, request.resource, readDeadline(request));
       } catch {
         break;
       }
@@ -252,7 +247,7 @@ export class ResponseCache {
       if (usable && withinStaleWindow && !request.bypass && request.serveStaleOn?.(error)) {
         countMetric('CacheStale');
         logger.warn('Served a stale cache entry because the provider failed', {
-          scope: request.scope,
+          partition: request.partition,
           resource: request.resource,
           error,
         });
@@ -273,7 +268,7 @@ export class ResponseCache {
     };
   }
 
-  /** The entry of the scope's current generation, fresh or not. */
+  /** The entry of the partition's current generation, fresh or not. */
   private usableEntry(snapshot: Snapshot): CacheEntryRecord | undefined {
     return snapshot.entry?.generation === snapshot.generation ? snapshot.entry : undefined;
   }
@@ -304,12 +299,12 @@ export class ResponseCache {
   }
 
   /**
-   * Makes every cached entry of the scope unusable. Retried (within the deadline); reported, not
+   * Makes every cached entry of the partition unusable. Retried (within the deadline); reported, not
    * thrown, when it fails.
    */
-  async invalidate(scope: string, options: CacheCallOptions = {}): Promise<boolean> {
-    const done = await this.withRetries('invalidate', scope, options, (call) =>
-      this.options.store.bumpGeneration(scope, undefined, call),
+  async invalidate(partition: string, deadline?: Deadline): Promise<boolean> {
+    const done = await this.withRetries('invalidate', partition, deadline, () =>
+      this.options.store.bumpGeneration(partition, undefined, deadline),
     );
     if (done) countMetric('CacheInvalidation');
     return done !== undefined;
@@ -320,17 +315,14 @@ export class ResponseCache {
    * then every entry is deleted. The generation marker stays for a while; it holds no personal data.
    * Retried; reported, not thrown, when it fails (the provider-side deletion has already happened).
    */
-  async purge(
-    scope: string,
-    options: CacheCallOptions = {},
-  ): Promise<{ complete: boolean; deleted: number }> {
+  async purge(partition: string, deadline?: Deadline): Promise<{ complete: boolean; deleted: number }> {
     const retentionSeconds = this.options.purgeRetentionSeconds ?? 24 * 60 * 60;
     const retainUntil = Math.ceil(this.now() / 1000) + retentionSeconds;
-    const bumped = await this.withRetries('purge', scope, options, (call) =>
-      this.options.store.bumpGeneration(scope, retainUntil, call),
+    const bumped = await this.withRetries('purge', partition, deadline, () =>
+      this.options.store.bumpGeneration(partition, retainUntil, deadline),
     );
-    const deleted = await this.withRetries('purge', scope, options, (call) =>
-      this.options.store.deleteEntries(scope, call),
+    const deleted = await this.withRetries('purge', partition, deadline, () =>
+      this.options.store.deleteEntries(partition, deadline),
     );
     const complete = bumped !== undefined && deleted !== undefined;
     if (complete) countMetric('CachePurge');
@@ -339,21 +331,20 @@ export class ResponseCache {
 
   private async withRetries<R>(
     operation: string,
-    scope: string,
-    options: CacheCallOptions,
-    action: (call: StoreCallOptions) => Promise<R>,
+    partition: string,
+    deadline: Deadline | undefined,
+    action: () => Promise<R>,
   ): Promise<R | undefined> {
     const attempts = this.options.invalidateAttempts ?? 3;
-    const { deadlineAtMs } = options;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await action(storeCall(options));
+        return await action();
       } catch (error) {
         const waitMs = Math.random() * 50 * 2 ** attempt;
-        const outOfTime = deadlineAtMs !== undefined && Date.now() + waitMs >= deadlineAtMs;
+        const outOfTime = deadline !== undefined && Date.now() + waitMs >= deadline.deadlineAtMs;
         if (attempt >= attempts || outOfTime) {
           countMetric('CacheInvalidationFailed', { operation });
-          logger.error(`Cache ${operation} failed after retries`, { scope, attempts: attempt, error });
+          logger.error(`Cache ${operation} failed after retries`, { partition, attempts: attempt, error });
           return undefined;
         }
         await sleep(waitMs);
@@ -374,13 +365,19 @@ export class ResponseCache {
       expiresAtEpochSeconds: Math.ceil(freshUntilMs / 1000) + this.options.staleWindowSeconds,
     };
     try {
-      const outcome = await this.options.store.fill(request.scope, request.resource, entry, {
-        ...readCall(request),
-        verifyAbortSignal: deadlineSignal(request.reserveDeadlineAtMs ?? request.deadlineAtMs),
-      });
+      const writeDeadline = readDeadline(request);
+      const outcome = await this.options.store.fill(
+        request.partition,
+        request.resource,
+        entry,
+        writeDeadline && {
+          ...writeDeadline,
+          verifyDeadlineAtMs: (request.reserveDeadline ?? request.deadline)?.deadlineAtMs,
+        },
+      );
       return outcome === FillOutcome.stored;
     } catch (error) {
-      this.reportUnavailable('fill', request.scope, error);
+      this.reportUnavailable('fill', request.partition, error);
       return false;
     }
   }
@@ -393,11 +390,11 @@ export class ResponseCache {
     return Math.max(0, Math.floor((nowMs - entry.storedAtMs) / 1000));
   }
 
-  private reportUnavailable(operation: string, scope: string, error: unknown) {
+  private reportUnavailable(operation: string, partition: string, error: unknown) {
     countMetric('CacheUnavailable', { operation });
     logger.warn('Cache storage failed; falling open to the provider', {
       operation,
-      scope,
+      partition,
       error: error instanceof CacheUnavailableError ? error.cause : error,
     });
   }

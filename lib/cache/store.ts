@@ -1,5 +1,7 @@
 // What the cache policy needs from storage. The policy (freshness, generations, stale-if-error)
-// lives in response-cache.ts; the DynamoDB adapter implements only these hooks.
+// lives in response-cache.ts; the DynamoDB adapter implements only these hooks. Every hook takes
+// the caller's deadline and gives up on the table then.
+import type { Deadline } from '../deadline';
 
 /** One cached provider response. Time units are in the names: they must never be mixed. */
 export interface CacheEntryRecord {
@@ -13,7 +15,7 @@ export interface CacheEntryRecord {
 }
 
 export interface CacheSnapshot {
-  /** The scope's current generation; 0 when the scope has never been invalidated. */
+  /** The partition's current generation; 0 when the partition has never been invalidated. */
   generation: number;
   entry?: CacheEntryRecord;
   /** Until when (epoch ms) another reader holds the lease to refill the entry, if one was taken. */
@@ -45,53 +47,40 @@ export const FillOutcome = {
 } as const;
 export type FillOutcome = (typeof FillOutcome)[keyof typeof FillOutcome];
 
-/** Per call: a signal that aborts the storage call (the invocation's deadline has come). */
-export interface StoreCallOptions {
-  abortSignal?: AbortSignal;
-}
-
-export interface FillCallOptions extends StoreCallOptions {
-  /**
-   * Aborts the verification after the write and a withdrawal; later than `abortSignal`, so that a
-   * write that may have landed can still be checked and taken back.
-   */
-  verifyAbortSignal?: AbortSignal;
+/**
+ * Per fill: the write and its checks end at `deadlineAtMs`; the verification after the write and a
+ * withdrawal at `verifyDeadlineAtMs`, later, so that a write that may have landed can still be
+ * checked and taken back.
+ */
+export interface FillDeadline extends Deadline {
+  verifyDeadlineAtMs?: number;
 }
 
 export interface CacheStore {
-  /** The scope's generation and the entry, in one consistent round trip. */
-  read(scope: string, resource: string, options?: StoreCallOptions): Promise<CacheSnapshot>;
+  /** The partition's generation and the entry, in one consistent round trip. */
+  read(partition: string, resource: string, deadline?: Deadline): Promise<CacheSnapshot>;
   /**
    * Writes the entry unless the stored one belongs to a newer generation, and never leaves it behind
-   * when the scope's generation moved on meanwhile (a purged user's data must not come back).
+   * when the partition's generation moved on meanwhile (a purged user's data must not come back).
    */
   fill(
-    scope: string,
+    partition: string,
     resource: string,
     entry: CacheEntryRecord,
-    options?: FillCallOptions,
+    deadline?: FillDeadline,
   ): Promise<FillOutcome>;
   /**
    * Takes the lease on refilling the entry unless another holder's lease is still running (one
    * conditional write); the entry, if any, is kept. Returns whether this caller holds it now.
    */
-  acquireLease(
-    scope: string,
-    resource: string,
-    lease: FillLease,
-    options?: StoreCallOptions,
-  ): Promise<boolean>;
+  acquireLease(partition: string, resource: string, lease: FillLease, deadline?: Deadline): Promise<boolean>;
   /**
    * Gives up a lease this caller holds when no fill replaced it (one conditional write): a
    * lease-only item is deleted, an entry keeps its data and loses only the lease.
    */
-  releaseLease(scope: string, resource: string, lease: HeldLease, options?: StoreCallOptions): Promise<void>;
-  /** Makes every entry of the scope unusable in O(1); returns the new generation. */
-  bumpGeneration(
-    scope: string,
-    retainUntilEpochSeconds?: number,
-    options?: StoreCallOptions,
-  ): Promise<number>;
-  /** Deletes every entry of the scope (not its generation marker); returns how many were deleted. */
-  deleteEntries(scope: string, options?: StoreCallOptions): Promise<number>;
+  releaseLease(partition: string, resource: string, lease: HeldLease, deadline?: Deadline): Promise<void>;
+  /** Makes every entry of the partition unusable in O(1); returns the new generation. */
+  bumpGeneration(partition: string, retainUntilEpochSeconds?: number, deadline?: Deadline): Promise<number>;
+  /** Deletes every entry of the partition (not its generation marker); returns how many were deleted. */
+  deleteEntries(partition: string, deadline?: Deadline): Promise<number>;
 }

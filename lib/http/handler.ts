@@ -189,10 +189,16 @@ function internalProblem(): Problem {
   };
 }
 
-/** Middy answers in our place just before the Lambda times out (provider deadlines keep this rare). */
-function isInvocationTimeout(error: unknown): boolean {
-  const cause = (error as { cause?: { package?: unknown } } | undefined)?.cause;
-  return (error as Error | undefined)?.name === 'TimeoutError' && cause?.package === '@middy/core';
+/**
+ * The invocation ran out of time: middy answers in our place just before the Lambda times out
+ * (deadlines keep this rare), or a table call was ended by the invocation's deadline (the SDK's
+ * AbortError, caused by the deadline signal's TimeoutError: lib/deadline.ts).
+ */
+function isOutOfTime(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  const cause = (error as { cause?: { package?: unknown; name?: unknown } } | undefined)?.cause;
+  if (name === 'TimeoutError') return cause?.package === '@middy/core';
+  return name === 'AbortError' && cause?.name === 'TimeoutError';
 }
 
 function timeoutProblem(): Problem {
@@ -211,7 +217,7 @@ function problemHandler(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, Con
       const known: ProblemAnswer | undefined = isProblemSource(error)
         ? { problem: error.toProblem(), headers: error.problemHeaders?.() ?? {} }
         : providerProblemOf(error);
-      const problem = known?.problem ?? (isInvocationTimeout(error) ? timeoutProblem() : internalProblem());
+      const problem = known?.problem ?? (isOutOfTime(error) ? timeoutProblem() : internalProblem());
       if (problem.status >= 500) logger.error('Request failed', { problem, error });
       else logger.info('Request rejected', { problem });
       request.response = {

@@ -3,12 +3,12 @@
 // create — the user exists); a deleted user's tokens, cached data and enrolment are forgotten, also
 // when the provider says the user was already gone (the caller still hears that 404).
 import type { ResponseCache } from '../cache';
-import { type CallContext, cacheWorkDeadlineAtMs } from '../call-context';
+import { type CallContext, cacheWorkDeadline } from '../call-context';
 import { countMetric, logger } from '../observability';
 import type { ProviderName } from '../provider-name';
 import type { EnrollmentRegistry } from '../registry';
 import { mayHaveChangedUser, ProviderError, ProviderFailure } from './errors';
-import { userCacheScope } from './user-scope';
+import { userCachePartition } from './user-partition';
 
 export interface UserLifecycle {
   provider: ProviderName;
@@ -43,10 +43,10 @@ export async function deleteUserEverywhere(
   },
 ): Promise<void> {
   // The provider call may have used all of its time: what follows has the reserve after it.
-  const afterMutation = { ...call, deadlineAtMs: cacheWorkDeadlineAtMs(call) };
+  const afterMutation = cacheWorkDeadline(call);
   const purge = async () => {
     provider.forgetUser(userId);
-    await lifecycle.cache.purge(userCacheScope(lifecycle.provider, userId), afterMutation);
+    await lifecycle.cache.purge(userCachePartition(lifecycle.provider, userId), afterMutation);
   };
   const unenroll = async () => {
     try {

@@ -1,6 +1,7 @@
 // Where the scheduled sweep stopped: the shard and the last registry key it finished. The next run
 // continues from there; a finished pass starts again at shard 0.
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type Deadline, deadlineSignal } from '../deadline';
 import { sweepCursorKey as cursorKey } from '../table/keys';
 
 export interface SweepCursor {
@@ -17,9 +18,10 @@ export class CursorStore {
     private readonly tableName: string,
   ) {}
 
-  async load(): Promise<SweepCursor> {
+  async load(deadline?: Deadline): Promise<SweepCursor> {
     const result = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: cursorKey, ConsistentRead: true }),
+      { abortSignal: deadlineSignal(deadline) },
     );
     const item = result.Item;
     return {
@@ -29,7 +31,7 @@ export class CursorStore {
     };
   }
 
-  async save(cursor: SweepCursor, nowMs = Date.now()): Promise<void> {
+  async save(cursor: SweepCursor, nowMs: number, deadline?: Deadline): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
@@ -41,6 +43,7 @@ export class CursorStore {
           savedAtMs: nowMs,
         },
       }),
+      { abortSignal: deadlineSignal(deadline) },
     );
   }
 }

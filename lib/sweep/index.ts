@@ -44,7 +44,7 @@ export async function runScheduledSweep(context: Partial<Context> | undefined): 
   const requestGate = new RateLimiter({
     ratePerSecond: config.SWEEP_RATE_PER_SECOND,
     concurrency: config.SWEEP_CONCURRENCY,
-    deadlineAtMs: () => invocation.deadlineAtMs,
+    deadline: invocation,
   });
   const call = { ...invocation, requestGate };
   const summary = await runSweep({

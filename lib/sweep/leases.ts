@@ -2,6 +2,7 @@
 // delivers at least once and runs may overlap, and a lease makes sure only one of them refreshes a
 // given credential or syncs a given connection. A lost race is an answer (false), not an exception.
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type Deadline, deadlineSignal } from '../deadline';
 import { leaseKey } from '../table/keys';
 
 const isConditionFailure = (error: unknown) =>
@@ -18,7 +19,7 @@ export class LeaseStore {
    * Takes the lease on `itemKey` for `durationMs` unless a live one exists — also one this holder
    * took: a Lambda retry of a failed invocation keeps its request id, and must not act twice either.
    */
-  async acquire(itemKey: string, holder: string, durationMs: number): Promise<boolean> {
+  async acquire(itemKey: string, holder: string, durationMs: number, deadline?: Deadline): Promise<boolean> {
     const nowMs = this.now();
     const leaseUntilMs = nowMs + durationMs;
     try {
@@ -35,6 +36,7 @@ export class LeaseStore {
           ConditionExpression: 'attribute_not_exists(pk) OR leaseUntilMs < :now',
           ExpressionAttributeValues: { ':now': nowMs },
         }),
+        { abortSignal: deadlineSignal(deadline) },
       );
       return true;
     } catch (error) {
@@ -44,7 +46,7 @@ export class LeaseStore {
   }
 
   /** Gives the lease back early (only the holder's own), so the next run may act on the item. */
-  async release(itemKey: string, holder: string): Promise<void> {
+  async release(itemKey: string, holder: string, deadline?: Deadline): Promise<void> {
     try {
       await this.client.send(
         new DeleteCommand({
@@ -53,6 +55,7 @@ export class LeaseStore {
           ConditionExpression: 'holder = :holder',
           ExpressionAttributeValues: { ':holder': holder },
         }),
+        { abortSignal: deadlineSignal(deadline) },
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;

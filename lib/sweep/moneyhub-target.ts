@@ -1,5 +1,5 @@
 import type { MoneyhubUsers, UserConnection } from '../providers/moneyhub';
-import { ItemDecision, planFromList, type SweepTarget } from './sweep';
+import { ItemDecision, listedItemsTarget, type SweepTarget } from './sweep';
 
 const needsUserErrors = new Set(['mfa_required', 'credentials_error', 'resync']);
 const needsUserExtendedStatuses = new Set(['expired', 'stoppedSyncing']);
@@ -37,16 +37,12 @@ export function moneyhubSweepTarget(options: {
   syncAfterSeconds: number;
   now?: () => number;
 }): SweepTarget {
-  const now = options.now ?? (() => Date.now());
-  return {
-    // Fresh from Moneyhub (never a cached list), refilling the cache on the way.
-    plan: (call, userId) =>
-      planFromList(
-        async () => (await options.users.listConnections(call, userId, { noCache: true })).value.data,
-        (connection) => moneyhubConnectionDecision(connection, options.syncAfterSeconds * 1000, now()),
-      ),
-    async act(call, userId, connectionId) {
-      await options.users.syncConnection(call, userId, connectionId);
-    },
-  };
+  return listedItemsTarget({
+    list: async (call, userId) =>
+      (await options.users.listConnections(call, userId, { noCache: true })).value.data,
+    decide: (connection, nowMs) =>
+      moneyhubConnectionDecision(connection, options.syncAfterSeconds * 1000, nowMs),
+    act: (call, userId, connectionId) => options.users.syncConnection(call, userId, connectionId),
+    now: options.now,
+  });
 }

@@ -2,18 +2,20 @@
 // at most ratePerSecond starts in any second, however long the limiter sat idle) and at most
 // `concurrency` in flight. A 429 pauses everyone until its Retry-After has passed, so a sweep backs
 // off as a whole instead of hammering; after the pause, starts are spaced again.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestGate } from '../call-context';
+import type { Deadline } from '../deadline';
 import { RequestGateDeadlineError } from './errors';
 
 export interface RateLimiterOptions {
   ratePerSecond: number;
   concurrency: number;
   /**
-   * A request that could only start after this instant (epoch ms) is refused at once with a
+   * A request that could only start after this deadline is refused at once with a
    * RequestGateDeadlineError, never sent: it could only fail, and a long Retry-After must not keep
    * the Lambda waiting until it is killed.
    */
-  deadlineAtMs?: () => number;
+  deadline?: Deadline;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -32,7 +34,7 @@ export class RateLimiter implements RequestGate {
       throw new Error('rate and concurrency must be positive');
     this.intervalMs = 1000 / options.ratePerSecond;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? sleep;
   }
 
   /** Runs `task` once a slot and a start are free. */
@@ -55,7 +57,7 @@ export class RateLimiter implements RequestGate {
     while (true) {
       // Reserve the next start time synchronously, so concurrent callers queue behind each other.
       const startMs = Math.max(this.now(), this.nextStartMs, this.pausedUntilMs);
-      const deadlineMs = this.options.deadlineAtMs?.() ?? Number.POSITIVE_INFINITY;
+      const deadlineMs = this.options.deadline?.deadlineAtMs ?? Number.POSITIVE_INFINITY;
       if (startMs >= deadlineMs) throw new RequestGateDeadlineError(startMs, deadlineMs);
       this.nextStartMs = startMs + this.intervalMs;
       const waitMs = startMs - this.now();

@@ -3,6 +3,7 @@
 // (most shards hold a few users; waiting for each page to finish would idle the workers). Each step
 // carries the cursor that is safe to persist once it and every step before it are done, so the
 // cursor only ever moves past work that finished.
+import type { Deadline } from '../deadline';
 import type { Enrollment, EnrollmentRegistry } from '../registry';
 import { providerUserKey } from '../table/keys';
 import type { SweepCursor } from './cursor';
@@ -32,6 +33,8 @@ export class RegistryWalk {
     private readonly registry: EnrollmentRegistry,
     private readonly start: SweepCursor,
     private readonly pageSize: number,
+    /** Every page is read by this deadline (the run's), or given up on. */
+    private readonly deadline: Deadline | undefined,
     /** Called before each page is read, e.g. to persist the cursor as the walk goes. */
     private readonly beforePage: () => Promise<void> = async () => undefined,
   ) {
@@ -82,7 +85,11 @@ export class RegistryWalk {
   private async fetchPage() {
     await this.beforePage();
     const shard = this.shard;
-    const page = await this.registry.listShard(shard, { after: this.after, limit: this.pageSize });
+    const page = await this.registry.listShard(
+      shard,
+      { after: this.after, limit: this.pageSize },
+      this.deadline,
+    );
     const passes = this.start.passes;
     for (const enrollment of page.items) {
       this.buffer.push({

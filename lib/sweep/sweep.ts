@@ -3,6 +3,7 @@
 // due item under a lease (the target invalidates the user's cache after each refresh or sync), and
 // stop with a safety margin before the deadline so the next run continues where this one stopped.
 // Provider requests are paced by the process's request gate (see ./index.ts), not here.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallContext } from '../call-context';
 import { logger } from '../observability';
 import type { ProviderName } from '../provider-name';
@@ -48,24 +49,42 @@ export interface SweepTarget {
   act(call: CallContext, userId: string, itemId: string): Promise<void>;
 }
 
-/** Items per decision (every planned item) and per outcome (the due ones). */
-/**
- * A target's plan from a fresh list of the user's items, each judged by `decide`. A user the
- * provider does not know (404) is gone: `undefined`, and the sweep un-enrols it.
- */
-export async function planFromList<Item extends { id: string }>(
-  load: () => Promise<Item[]>,
-  decide: (item: Item) => ItemDecision,
-): Promise<PlannedItem[] | undefined> {
-  try {
-    const items = await load();
-    return items.map((item) => ({ itemId: item.id, decision: decide(item) }));
-  } catch (error) {
-    if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) return undefined;
-    throw error;
-  }
+/** How a provider's target is built from a fresh list of the user's items. */
+export interface ListedItemsTargetOptions<Item extends { id: string }> {
+  /** The user's items, fresh from the provider (never a cached list; it refills the cache). */
+  list: (call: CallContext, userId: string) => Promise<Item[]>;
+  /** What one item needs at `nowMs`. */
+  decide: (item: Item, nowMs: number) => ItemDecision;
+  /** Refreshes or syncs one item (the provider operation invalidates the user's cache). */
+  act: (call: CallContext, userId: string, itemId: string) => Promise<unknown>;
+  now?: () => number;
 }
 
+/**
+ * A target that plans from a fresh list of the user's items, each judged by `decide`. A user the
+ * provider does not know (404) is gone: the plan is `undefined`, and the sweep un-enrols it.
+ */
+export function listedItemsTarget<Item extends { id: string }>(
+  options: ListedItemsTargetOptions<Item>,
+): SweepTarget {
+  const now = options.now ?? (() => Date.now());
+  return {
+    async plan(call, userId) {
+      try {
+        const items = await options.list(call, userId);
+        return items.map((item) => ({ itemId: item.id, decision: options.decide(item, now()) }));
+      } catch (error) {
+        if (error instanceof ProviderError && error.failure === ProviderFailure.notFound) return undefined;
+        throw error;
+      }
+    },
+    async act(call, userId, itemId) {
+      await options.act(call, userId, itemId);
+    },
+  };
+}
+
+/** Items per decision (every planned item) and per outcome (the due ones). */
 export type SweepItemCounts = Record<ItemDecision | ItemOutcome, number>;
 
 export interface SweepSummary {
@@ -127,7 +146,7 @@ const emptyCounts = (): SweepItemCounts => ({
 
 export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const pause = options.sleep ?? sleep;
   const startedMs = now();
   const items = emptyCounts();
   const providers: Partial<Record<ProviderName, SweepItemCounts>> = {};
@@ -150,7 +169,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     const leaseKey = leasedItemKey(provider, userId, itemId);
     let leased: boolean;
     try {
-      leased = await options.leases.acquire(leaseKey, options.runId, options.leaseMs);
+      leased = await options.leases.acquire(leaseKey, options.runId, options.leaseMs, options.call);
     } catch (error) {
       // No lease, no act: another run may be on the item. Near the deadline, leave it to the next run.
       if (!timeLeft()) return false;
@@ -163,7 +182,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
       return true;
     }
     const giveBack = () =>
-      options.leases.release(leaseKey, options.runId).catch((error: unknown) => {
+      options.leases.release(leaseKey, options.runId, options.call).catch((error: unknown) => {
         logger.warn('Sweep could not release a lease', { leaseKey, error });
       });
     const attempts = (options.rateLimitRetries ?? 3) + 1;
@@ -181,7 +200,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
         const rateLimited = error instanceof ProviderError && error.failure === ProviderFailure.rateLimited;
         const waitMs = rateLimited ? (error.retryAfterSeconds ?? 1) * 1000 : 0;
         if (rateLimited && attempt < attempts && timeLeft(waitMs)) {
-          await sleep(waitMs);
+          await pause(waitMs);
           continue;
         }
         count(provider, rateLimited ? ItemOutcome.rateLimited : ItemOutcome.failed);
@@ -214,7 +233,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     }
     if (!plan) {
       summary.usersGone += 1;
-      await options.registry.unenroll(provider, userId).catch((error: unknown) => {
+      await options.registry.unenroll(provider, userId, options.call).catch((error: unknown) => {
         logger.warn('Sweep could not un-enrol a user the provider no longer knows', {
           provider,
           userId,
@@ -231,10 +250,14 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     return true;
   }
 
-  const start = await options.cursors.load();
+  const start = await options.cursors.load(options.call);
   let savedCursor = start;
-  const walk = new RegistryWalk(options.registry, start, options.pageSize ?? registryPageSize, () =>
-    saveCursor(),
+  const walk = new RegistryWalk(
+    options.registry,
+    start,
+    options.pageSize ?? registryPageSize,
+    options.call,
+    () => saveCursor(),
   );
   /** Persists the walk's cursor if it moved; one save at a time, so an older one never lands last. */
   let saving: Promise<void> = Promise.resolve();
@@ -243,7 +266,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
       const cursor = walk.cursor;
       if (cursor === savedCursor) return;
       try {
-        await options.cursors.save(cursor, now());
+        await options.cursors.save(cursor, now(), options.call);
         savedCursor = cursor;
       } catch (error) {
         // The next run starts further back and finds that work not due or leased: harmless.

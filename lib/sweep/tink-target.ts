@@ -1,6 +1,6 @@
 import type { TinkCredential, TinkUsers } from '../providers/tink';
 import { inProgressStatuses } from '../providers/tink';
-import { ItemDecision, planFromList, type SweepTarget } from './sweep';
+import { ItemDecision, listedItemsTarget, type SweepTarget } from './sweep';
 
 const needsUserStatuses = new Set(['AUTHENTICATION_ERROR', 'SESSION_EXPIRED']);
 
@@ -26,14 +26,12 @@ export function tinkSweepTarget(options: {
   refreshAfterSeconds: number;
   now?: () => number;
 }): SweepTarget {
-  const now = options.now ?? (() => Date.now());
-  return {
-    // Fresh from Tink (never a cached list), refilling the cache on the way.
-    plan: (call, userId) =>
-      planFromList(
-        async () => (await options.users.listCredentials(call, userId, { noCache: true })).value.credentials,
-        (credential) => tinkCredentialDecision(credential, options.refreshAfterSeconds * 1000, now()),
-      ),
+  return listedItemsTarget({
+    list: async (call, userId) =>
+      (await options.users.listCredentials(call, userId, { noCache: true })).value.credentials,
+    decide: (credential, nowMs) =>
+      tinkCredentialDecision(credential, options.refreshAfterSeconds * 1000, nowMs),
     act: (call, userId, credentialId) => options.users.refreshCredential(call, userId, credentialId),
-  };
+    now: options.now,
+  });
 }

@@ -1,9 +1,10 @@
 // The one DynamoDB client of the process, shared by the cache, the registry, the sweep, idempotency and
 // the webhooks (the key layout is in ./keys.ts). Short timeouts: the cache is an optimisation, and a
 // slow or unreachable table must fall open to the provider quickly rather than eat the deadline.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { coreConfig } from '../config';
+import { type Deadline, deadlineSignal } from '../deadline';
 
 let baseClient: DynamoDBClient | undefined;
 let documentClient: DynamoDBDocumentClient | undefined;
@@ -42,4 +43,12 @@ export function dynamoClient(): DynamoDBClient {
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
   documentClient ??= documentOf(dynamoClient());
   return documentClient;
+}
+
+/** The table's status as DynamoDB reports it (`ACTIVE` when usable), asked within the deadline. */
+export async function tableStatus(tableName: string, deadline?: Deadline): Promise<string> {
+  const result = await dynamoClient().send(new DescribeTableCommand({ TableName: tableName }), {
+    abortSignal: deadlineSignal(deadline),
+  });
+  return result.Table?.TableStatus ?? 'UNKNOWN';
 }

@@ -4,9 +4,8 @@
 // outcome into a response; everything counted and logged here says why, never what was sent.
 import type { ResponseCache } from '../cache';
 import type { CallContext } from '../call-context';
-import { deadlineSignal } from '../call-context';
 import { countMetric, logger } from '../observability';
-import { userCacheScope } from '../providers/user-scope';
+import { userCachePartition } from '../providers/user-partition';
 import { WebhookStoreUnavailableError } from './errors';
 import { moneyhubEventInvalidates, moneyhubJsonWebhook } from './moneyhub-events';
 import { eventName, type MoneyhubSetVerifier, type SetVerdict } from './moneyhub-set';
@@ -57,7 +56,7 @@ async function invalidateUser(
     logger.info('Webhook accepted; its events change nothing cached', { provider, events });
     return { outcome: WebhookOutcome.accepted, events, invalidated: false };
   }
-  const done = await cache.invalidate(userCacheScope(provider, userId), { deadlineAtMs: call.deadlineAtMs });
+  const done = await cache.invalidate(userCachePartition(provider, userId), call);
   if (!done) {
     countMetric('WebhookUnavailable', { provider, reason: 'invalidation-failed' });
     return { outcome: WebhookOutcome.unavailable, reason: 'invalidation-failed', events };
@@ -161,7 +160,7 @@ export async function receiveMoneyhubWebhook(
       verdict.claims.jti,
       rememberUntil,
       nowMs,
-      deadlineSignal(request.call.deadlineAtMs),
+      request.call,
     );
   } catch (error) {
     // Moneyhub's key set or our table failed us: the sender is not at fault, and nothing changed.

@@ -1,7 +1,8 @@
 // Remembers each signed webhook's id (`jti`) for as long as its signature could still be accepted,
 // as a conditional write in the cache table: the first delivery wins, a replay finds the item.
-// DynamoDB TTL reaps the items; their key (lib/table/keys.ts) never collides with a cache scope.
+// DynamoDB TTL reaps the items; their key (lib/table/keys.ts) never collides with a cache partition.
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type Deadline, deadlineSignal } from '../deadline';
 import { webhookReplayKey } from '../table/keys';
 import { WebhookStoreUnavailableError } from './errors';
 
@@ -23,7 +24,7 @@ export class ReplayGuard {
     id: string,
     rememberUntilEpochSeconds: number,
     nowMs: number,
-    abortSignal?: AbortSignal,
+    deadline?: Deadline,
   ): Promise<ReplayVerdict> {
     try {
       await this.client.send(
@@ -34,7 +35,7 @@ export class ReplayGuard {
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': Math.floor(nowMs / 1000) },
         }),
-        { abortSignal },
+        { abortSignal: deadlineSignal(deadline) },
       );
       return ReplayVerdict.first;
     } catch (error) {

@@ -1,9 +1,11 @@
 // The machinery both provider simulators share: a tiny router over node:http, request ids, per-route
 // call counts, fault injection, Idempotency-Key replay, and the /__control API that tests and the
 // local stack use to seed data, read counts and inject faults. Real HTTP on loopback only.
+
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -179,8 +181,6 @@ function readBody(request: http.IncomingMessage, limitBytes: number): Promise<st
     request.on('error', reject);
   });
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const routes = options.routes.map(compile);

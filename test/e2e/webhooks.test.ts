@@ -3,6 +3,7 @@
 // A refresh or sync that finishes at the provider is announced, the user's cache is invalidated,
 // and the next read is a miss showing the new state long before the TTL would have let it through.
 // A dropped webhook is still caught up by the TTL (that test waits about 30 s).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { MoneyhubSimulatorControl } from '../../local/simulators/moneyhub';
 import { TinkSimulatorControl } from '../../local/simulators/tink';
@@ -10,8 +11,6 @@ import { apiJson } from '../support/api';
 
 const tink = new TinkSimulatorControl(process.env.TINK_SIMULATOR_URL as string);
 const moneyhub = new MoneyhubSimulatorControl(process.env.MONEYHUB_SIMULATOR_URL as string);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls (bounded) until `done` holds; returns the last value. */
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {

@@ -1,6 +1,8 @@
 // The cache against a real DynamoDB API over loopback: dynalite in the default lane, DynamoDB Local
 // in the conformance lane (`npm run test:conformance`). A controllable clock pins the expiry maths.
+
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runStampede, startSlowProvider } from '../../bench/stampede';
@@ -21,12 +23,12 @@ interface SetupOptions {
   jitterRatio?: number;
   staleWindowSeconds?: number;
   leaseWaitMs?: number;
-  /** Another instance's cache on the same scope and clock (its own single-flight map). */
-  sameScopeAs?: { scope: string; clock: { nowMs: number } };
+  /** Another instance's cache on the same partition and clock (its own single-flight map). */
+  samePartitionAs?: { partition: string; clock: { nowMs: number } };
 }
 
 function setup(options: SetupOptions = {}) {
-  const clock = options.sameScopeAs?.clock ?? { nowMs: startMs };
+  const clock = options.samePartitionAs?.clock ?? { nowMs: startMs };
   const store = new DynamoDbCacheStore(client, tableName);
   const cache = new ResponseCache({
     store,
@@ -36,7 +38,7 @@ function setup(options: SetupOptions = {}) {
     leaseWaitMs: options.leaseWaitMs,
     now: () => clock.nowMs,
   });
-  const scope = options.sameScopeAs?.scope ?? `test#${randomUUID()}`;
+  const partition = options.samePartitionAs?.partition ?? `test#${randomUUID()}`;
   let loads = 0;
   const loader =
     <T>(value: T) =>
@@ -44,7 +46,7 @@ function setup(options: SetupOptions = {}) {
       loads += 1;
       return value;
     };
-  return { clock, store, cache, scope, loads: () => loads, loader };
+  return { clock, store, cache, partition, loads: () => loads, loader };
 }
 
 class ProviderDown extends Error {}
@@ -67,13 +69,18 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
   describe('Method: read', () => {
     it('serves a fresh entry with exactly one DynamoDB request and no provider call', async () => {
       // Prepare
-      const { cache, scope, loads, loader } = setup();
-      await cache.read({ scope, resource: 'credentials', freshSeconds: 30, load: loader({ items: [1, 2] }) });
+      const { cache, partition, loads, loader } = setup();
+      await cache.read({
+        partition,
+        resource: 'credentials',
+        freshSeconds: 30,
+        load: loader({ items: [1, 2] }),
+      });
       requests.reset();
 
       // Act
       const result = await cache.read({
-        scope,
+        partition,
         resource: 'credentials',
         freshSeconds: 30,
         load: loader({ items: [] }),
@@ -88,10 +95,10 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
     });
 
     it('fills on a miss with one read, one lease, one conditional put and one generation check', async () => {
-      const { cache, scope, loader } = setup();
+      const { cache, partition, loader } = setup();
 
       const result = await cache.read({
-        scope,
+        partition,
         resource: 'user',
         freshSeconds: 300,
         load: loader({ id: 'u1' }),
@@ -107,8 +114,8 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
     });
 
     it('is fresh until freshUntil and reloads from that instant on', async () => {
-      const { cache, clock, scope, loads, loader } = setup();
-      const read = () => cache.read({ scope, resource: 'r', freshSeconds: 30, load: loader('v') });
+      const { cache, clock, partition, loads, loader } = setup();
+      const read = () => cache.read({ partition, resource: 'r', freshSeconds: 30, load: loader('v') });
       await read();
 
       clock.nowMs = startMs + 29_999;
@@ -123,12 +130,12 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
 
     it('never serves an expired item that DynamoDB has not deleted yet', async () => {
       // Prepare: an entry whose TTL passed long ago but that is still in the table (TTL deletion is lazy)
-      const { cache, scope, loads, loader } = setup();
+      const { cache, partition, loads, loader } = setup();
       await client.send(
         new PutCommand({
           TableName: tableName,
           Item: {
-            pk: scope,
+            pk: partition,
             sk: 'c#r',
             gen: 0,
             body: JSON.stringify('ancient'),
@@ -140,13 +147,18 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       );
 
       // Act
-      const reloaded = await cache.read({ scope, resource: 'r', freshSeconds: 30, load: loader('current') });
-      await cache.invalidate(scope);
+      const reloaded = await cache.read({
+        partition,
+        resource: 'r',
+        freshSeconds: 30,
+        load: loader('current'),
+      });
+      await cache.invalidate(partition);
       await client.send(
         new PutCommand({
           TableName: tableName,
           Item: {
-            pk: scope,
+            pk: partition,
             sk: 'c#gone',
             gen: 1,
             body: JSON.stringify('ancient'),
@@ -157,7 +169,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
         }),
       );
       const notStale = cache.read({
-        scope,
+        partition,
         resource: 'gone',
         freshSeconds: 30,
         load: failing,
@@ -171,13 +183,13 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
     });
 
     it('shortens freshness by at most the jitter ratio', async () => {
-      const { cache, clock, scope, loader } = setup({ jitterRatio: 0.2 });
+      const { cache, clock, partition, loader } = setup({ jitterRatio: 0.2 });
       const freshUntil: number[] = [];
       for (let index = 0; index < 20; index++) {
         const resource = `r${index}`;
-        await cache.read({ scope, resource, freshSeconds: 100, load: loader(index) });
+        await cache.read({ partition, resource, freshSeconds: 100, load: loader(index) });
         const item = await client.send(
-          new GetCommand({ TableName: tableName, Key: { pk: scope, sk: `c#${resource}` } }),
+          new GetCommand({ TableName: tableName, Key: { pk: partition, sk: `c#${resource}` } }),
         );
         freshUntil.push(Number(item.Item?.freshUntilMs) - clock.nowMs);
       }
@@ -187,13 +199,13 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
     });
 
     it('takes the TTL from the value when asked (shorter while work is in progress)', async () => {
-      const { cache, clock, scope, loads, loader } = setup();
+      const { cache, clock, partition, loads, loader } = setup();
       const freshSeconds = (value: { busy: boolean }) => (value.busy ? 2 : 30);
-      await cache.read({ scope, resource: 'r', freshSeconds, load: loader({ busy: true }) });
+      await cache.read({ partition, resource: 'r', freshSeconds, load: loader({ busy: true }) });
 
       clock.nowMs = startMs + 2_000;
       const afterShortTtl = await cache.read({
-        scope,
+        partition,
         resource: 'r',
         freshSeconds,
         load: loader({ busy: false }),
@@ -204,22 +216,24 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
     });
 
     it('stores expiresAt in epoch seconds, a stale window after freshness ends', async () => {
-      const { cache, scope, loader } = setup({ staleWindowSeconds: 600 });
-      await cache.read({ scope, resource: 'r', freshSeconds: 30, load: loader('v') });
+      const { cache, partition, loader } = setup({ staleWindowSeconds: 600 });
+      await cache.read({ partition, resource: 'r', freshSeconds: 30, load: loader('v') });
 
-      const item = await client.send(new GetCommand({ TableName: tableName, Key: { pk: scope, sk: 'c#r' } }));
+      const item = await client.send(
+        new GetCommand({ TableName: tableName, Key: { pk: partition, sk: 'c#r' } }),
+      );
 
       expect(item.Item).toMatchObject({ gen: 0, storedAtMs: startMs, freshUntilMs: startMs + 30_000 });
       expect(item.Item?.expiresAt).toBe(startMs / 1000 + 30 + 600);
     });
 
     it('serves a stale entry when the provider fails inside the stale window, and not after it', async () => {
-      const { cache, clock, scope, loader } = setup({ staleWindowSeconds: 60 });
-      await cache.read({ scope, resource: 'r', freshSeconds: 30, load: loader('kept') });
+      const { cache, clock, partition, loader } = setup({ staleWindowSeconds: 60 });
+      await cache.read({ partition, resource: 'r', freshSeconds: 30, load: loader('kept') });
 
       clock.nowMs = startMs + 89_000;
       const stale = await cache.read({
-        scope,
+        partition,
         resource: 'r',
         freshSeconds: 30,
         load: failing,
@@ -227,7 +241,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       });
       clock.nowMs = startMs + 90_000;
       const expired = cache.read({
-        scope,
+        partition,
         resource: 'r',
         freshSeconds: 30,
         load: failing,
@@ -244,36 +258,36 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
     });
 
     it('does not serve stale data for errors the caller did not allow, and never caches an error', async () => {
-      const { cache, clock, scope, loads, loader } = setup();
-      await cache.read({ scope, resource: 'r', freshSeconds: 30, load: loader('kept') });
+      const { cache, clock, partition, loads, loader } = setup();
+      await cache.read({ partition, resource: 'r', freshSeconds: 30, load: loader('kept') });
       clock.nowMs = startMs + 31_000;
 
       const notAllowed = cache.read({
-        scope,
+        partition,
         resource: 'r',
         freshSeconds: 30,
         load: failing,
         serveStaleOn: () => false,
       });
       await expect(notAllowed).rejects.toBeInstanceOf(ProviderDown);
-      const next = await cache.read({ scope, resource: 'r', freshSeconds: 30, load: loader('new') });
+      const next = await cache.read({ partition, resource: 'r', freshSeconds: 30, load: loader('new') });
 
       expect(next).toMatchObject({ status: CacheStatus.miss, value: 'new' });
       expect(loads()).toBe(2);
     });
 
     it('skips a fresh entry and refills it when the caller bypasses the cache', async () => {
-      const { cache, scope, loader } = setup();
-      await cache.read({ scope, resource: 'r', freshSeconds: 30, load: loader('old') });
+      const { cache, partition, loader } = setup();
+      await cache.read({ partition, resource: 'r', freshSeconds: 30, load: loader('old') });
 
       const bypassed = await cache.read({
-        scope,
+        partition,
         resource: 'r',
         freshSeconds: 30,
         load: loader('new'),
         bypass: true,
       });
-      const after = await cache.read({ scope, resource: 'r', freshSeconds: 30, load: loader('unused') });
+      const after = await cache.read({ partition, resource: 'r', freshSeconds: 30, load: loader('unused') });
 
       expect(bypassed).toMatchObject({ status: CacheStatus.bypass, value: 'new', stored: true });
       expect(after).toMatchObject({ status: CacheStatus.hit, value: 'new' });
@@ -283,13 +297,13 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       const first = setup();
       const second = setup();
       await first.cache.read({
-        scope: first.scope,
+        partition: first.partition,
         resource: 'r',
         freshSeconds: 30,
         load: first.loader('first'),
       });
       const other = await second.cache.read({
-        scope: second.scope,
+        partition: second.partition,
         resource: 'r',
         freshSeconds: 30,
         load: second.loader('second'),
@@ -300,14 +314,14 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
 
   describe('Method: invalidate', () => {
     it('makes every entry of the user unusable with one UpdateItem', async () => {
-      const { cache, scope, loads, loader } = setup();
+      const { cache, partition, loads, loader } = setup();
       for (const resource of ['a', 'b', 'c'])
-        await cache.read({ scope, resource, freshSeconds: 30, load: loader(resource) });
+        await cache.read({ partition, resource, freshSeconds: 30, load: loader(resource) });
       requests.reset();
 
-      await cache.invalidate(scope);
+      await cache.invalidate(partition);
       const invalidationRequests = requests.byOperation();
-      const after = await cache.read({ scope, resource: 'b', freshSeconds: 30, load: loader('b2') });
+      const after = await cache.read({ partition, resource: 'b', freshSeconds: 30, load: loader('b2') });
 
       expect(invalidationRequests).toEqual({ UpdateItem: 1 });
       expect(after).toMatchObject({ status: CacheStatus.miss, value: 'b2' });
@@ -316,22 +330,22 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
 
     it('never serves a fill whose read started before the invalidation (stale-refill race)', async () => {
       // Prepare: a read that misses and is still waiting for the provider
-      const { cache, scope, loader } = setup();
+      const { cache, partition, loader } = setup();
       const slowProvider = deferred<string>();
       const slowRead = cache.read({
-        scope,
+        partition,
         resource: 'r',
         freshSeconds: 30,
         load: () => slowProvider.promise,
       });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
 
       // Act: a mutation invalidates, then the slow read lands with pre-mutation data
-      await cache.invalidate(scope);
+      await cache.invalidate(partition);
       slowProvider.resolve('before-mutation');
       const landed = await slowRead;
       const next = await cache.read({
-        scope,
+        partition,
         resource: 'r',
         freshSeconds: 30,
         load: loader('after-mutation'),
@@ -345,8 +359,10 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
 
   describe('Method: fill (store)', () => {
     it('never overwrites an entry of a newer generation', async () => {
-      const { store, scope } = setup();
-      await client.send(new PutCommand({ TableName: tableName, Item: { pk: scope, sk: 'meta', gen: 5 } }));
+      const { store, partition } = setup();
+      await client.send(
+        new PutCommand({ TableName: tableName, Item: { pk: partition, sk: 'meta', gen: 5 } }),
+      );
       const entry = (generation: number, body: string) => ({
         generation,
         body,
@@ -355,9 +371,11 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
         expiresAtEpochSeconds: startMs / 1000 + 630,
       });
 
-      const newer = await store.fill(scope, 'r', entry(5, '"newer"'));
-      const older = await store.fill(scope, 'r', entry(3, '"older"'));
-      const item = await client.send(new GetCommand({ TableName: tableName, Key: { pk: scope, sk: 'c#r' } }));
+      const newer = await store.fill(partition, 'r', entry(5, '"newer"'));
+      const older = await store.fill(partition, 'r', entry(3, '"older"'));
+      const item = await client.send(
+        new GetCommand({ TableName: tableName, Key: { pk: partition, sk: 'c#r' } }),
+      );
 
       expect([newer, older]).toEqual(['stored', 'superseded']);
       expect(item.Item).toMatchObject({ gen: 5, body: '"newer"' });
@@ -367,11 +385,11 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
   describe('Method: purge', () => {
     it('removes every item of the user, past one Query page and many batches, and keeps the generation', async () => {
       // Prepare: 60 entries, each ~5 KB so the Query needs more than one page on DynamoDB's 1 MB limit
-      const { cache, scope, loader } = setup();
+      const { cache, partition, loader } = setup();
       const padding = 'x'.repeat(5_000);
       for (let index = 0; index < 60; index++) {
         await cache.read({
-          scope,
+          partition,
           resource: `r${index}`,
           freshSeconds: 30,
           load: loader({ index, padding }),
@@ -379,24 +397,24 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       }
       const otherUser = setup();
       await otherUser.cache.read({
-        scope: otherUser.scope,
+        partition: otherUser.partition,
         resource: 'r',
         freshSeconds: 30,
         load: otherUser.loader('kept'),
       });
 
       // Act
-      const purged = await cache.purge(scope);
+      const purged = await cache.purge(partition);
       const remaining = await client.send(
         new QueryCommand({
           TableName: tableName,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': scope },
+          ExpressionAttributeValues: { ':pk': partition },
           ConsistentRead: true,
         }),
       );
       const other = await otherUser.cache.read({
-        scope: otherUser.scope,
+        partition: otherUser.partition,
         resource: 'r',
         freshSeconds: 30,
         load: failing,
@@ -415,12 +433,12 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       { name: "a refill that skips the cache (the sweep's no-cache lists)", bypass: true },
     ])('leaves no data behind when $name fills after the purge', async ({ bypass }) => {
       // Prepare: the user's data cached, then a read that missed and holds its provider answer
-      const { cache, scope, loader } = setup();
-      await cache.read({ scope, resource: 'other', freshSeconds: 30, load: loader({ email: 'a@b.c' }) });
+      const { cache, partition, loader } = setup();
+      await cache.read({ partition, resource: 'other', freshSeconds: 30, load: loader({ email: 'a@b.c' }) });
       const heldAnswer = deferred<{ email: string }>();
       let loadStarted = false;
       const lateRead = cache.read({
-        scope,
+        partition,
         resource: 'user',
         freshSeconds: 30,
         bypass,
@@ -432,14 +450,14 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       await vi.waitFor(() => expect(loadStarted).toBe(true), { interval: 5 });
 
       // Act: the user is purged; then the provider answer (taken before the deletion) arrives
-      const purged = await cache.purge(scope);
+      const purged = await cache.purge(partition);
       heldAnswer.resolve({ email: 'a@b.c' });
       const landed = await lateRead;
       const remaining = await client.send(
         new QueryCommand({
           TableName: tableName,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': scope },
+          ExpressionAttributeValues: { ':pk': partition },
           ConsistentRead: true,
         }),
       );
@@ -455,7 +473,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
   describe('Method: read, when misses of one key meet (stampede)', () => {
     it('makes one provider call for concurrent misses in one process', async () => {
       // Prepare
-      const { cache, scope } = setup();
+      const { cache, partition } = setup();
       const answer = deferred<string>();
       let loads = 0;
       const load = () => {
@@ -465,7 +483,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
 
       // Act
       const reads = Array.from({ length: 10 }, () =>
-        cache.read({ scope, resource: 'r', freshSeconds: 30, load }),
+        cache.read({ partition, resource: 'r', freshSeconds: 30, load }),
       );
       await vi.waitFor(() => expect(loads).toBe(1), { interval: 5, timeout: 10_000 });
       answer.resolve('once');
@@ -480,11 +498,11 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
     it("waits for the lease holder's fill instead of calling the provider (a miss with a held lease)", async () => {
       // Prepare: instance A missed and holds the lease while its provider call is under way
       const holder = setup();
-      const other = setup({ sameScopeAs: holder });
+      const other = setup({ samePartitionAs: holder });
       const holderAnswer = deferred<string>();
       let holderLoads = 0;
       const holderRead = holder.cache.read({
-        scope: holder.scope,
+        partition: holder.partition,
         resource: 'r',
         freshSeconds: 30,
         load: () => {
@@ -496,12 +514,12 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
 
       // Act: instance B misses the same key; then A's answer arrives and is filled
       const waiting = other.cache.read({
-        scope: holder.scope,
+        partition: holder.partition,
         resource: 'r',
         freshSeconds: 30,
         load: other.loader('B'),
       });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       holderAnswer.resolve('A');
       const [fromHolder, fromWaiter] = await Promise.all([holderRead, waiting]);
 
@@ -514,9 +532,9 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
     it('serves the same-generation entry past its freshness while another instance refreshes it', async () => {
       // Prepare: an entry past its freshness (inside its stale window), instance A refreshing it
       const holder = setup();
-      const other = setup({ sameScopeAs: holder });
+      const other = setup({ samePartitionAs: holder });
       await holder.cache.read({
-        scope: holder.scope,
+        partition: holder.partition,
         resource: 'r',
         freshSeconds: 30,
         load: holder.loader('old'),
@@ -525,7 +543,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       const refreshing = deferred<string>();
       let refreshes = 0;
       const refresh = holder.cache.read({
-        scope: holder.scope,
+        partition: holder.partition,
         resource: 'r',
         freshSeconds: 30,
         load: () => {
@@ -537,7 +555,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
 
       // Act
       const meanwhile = await other.cache.read({
-        scope: holder.scope,
+        partition: holder.partition,
         resource: 'r',
         freshSeconds: 30,
         load: other.loader('B'),
@@ -552,18 +570,28 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
 
     it('goes to the provider after a bounded wait, or at once when the lease has run out (the holder died)', async () => {
       // Prepare: a lease taken by an instance that died before filling
-      const { cache, clock, store, scope, loads, loader } = setup({ leaseWaitMs: 100 });
-      expect(await store.acquireLease(scope, 'r', { nowMs: startMs, leaseUntilMs: startMs + 3_000 })).toBe(
-        true,
-      );
+      const { cache, clock, store, partition, loads, loader } = setup({ leaseWaitMs: 100 });
+      expect(
+        await store.acquireLease(partition, 'r', { nowMs: startMs, leaseUntilMs: startMs + 3_000 }),
+      ).toBe(true);
 
       // Act: one reader while the lease still runs, one after it ran out
-      const whileHeld = await cache.read({ scope, resource: 'r', freshSeconds: 30, load: loader('loaded') });
-      await cache.invalidate(scope); // so the next reader misses again
-      await store.acquireLease(scope, 'r', { nowMs: startMs, leaseUntilMs: startMs + 3_000 });
+      const whileHeld = await cache.read({
+        partition,
+        resource: 'r',
+        freshSeconds: 30,
+        load: loader('loaded'),
+      });
+      await cache.invalidate(partition); // so the next reader misses again
+      await store.acquireLease(partition, 'r', { nowMs: startMs, leaseUntilMs: startMs + 3_000 });
       clock.nowMs = startMs + 3_000;
       requests.reset();
-      const afterExpiry = await cache.read({ scope, resource: 'r', freshSeconds: 30, load: loader('later') });
+      const afterExpiry = await cache.read({
+        partition,
+        resource: 'r',
+        freshSeconds: 30,
+        load: loader('later'),
+      });
 
       // Assess: never an error because of the lease; the later reader took the lease and filled
       expect(whileHeld).toMatchObject({ status: CacheStatus.miss, value: 'loaded', stored: true });
@@ -576,14 +604,14 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       // Prepare: a provider that answers after 200 ms, so the reads overlap across processes
       const provider = await startSlowProvider('stampede-provider');
       try {
-        const scope = `test#${randomUUID()}`;
+        const partition = `test#${randomUUID()}`;
 
         // Act
         const statuses = await runStampede({
           dynamoEndpoint: process.env.DYNAMODB_ENDPOINT as string,
           tableName,
           providerUrl: `${provider.url}/thing`,
-          scope,
+          partition,
           processes: 4,
           readsPerProcess: 5,
         });
@@ -621,7 +649,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
 
       // Act
       const result = await cache.read({
-        scope: 'test#down',
+        partition: 'test#down',
         resource: 'r',
         freshSeconds: 30,
         load: async () => 'from provider',

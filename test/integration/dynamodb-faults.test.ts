@@ -10,7 +10,11 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDynamoDocumentClient } from '../../lib/table/client';
+import type { Deadline } from '../../lib/deadline';
+import { enrollmentRegistry } from '../../lib/registry';
+import { CursorStore } from '../../lib/sweep/cursor';
+import { LeaseStore } from '../../lib/sweep/leases';
+import { createDynamoDocumentClient, dynamoDocumentClient } from '../../lib/table/client';
 import { MoneyhubSimulatorControl } from '../../local/simulators/moneyhub';
 import { TinkSimulatorControl } from '../../local/simulators/tink';
 import {
@@ -72,6 +76,8 @@ async function loadHandlers() {
     listSyncs: (await import('../../functions/moneyhub/list-syncs')).handler as Handler,
     deleteConnection: (await import('../../functions/moneyhub/delete-connection')).handler as Handler,
     deleteMoneyhubUser: (await import('../../functions/moneyhub/delete-user')).handler as Handler,
+    enroll: (await import('../../functions/enrollment/enroll-user')).handler as Handler,
+    unenroll: (await import('../../functions/enrollment/unenroll-user')).handler as Handler,
   };
 }
 
@@ -228,8 +234,8 @@ function metricCount(captured: CapturedLogs, name: string, dimensions: Record<st
 const logged = (captured: CapturedLogs, level: string, message: string) =>
   captured.records().filter((record) => record.level === level && record.message === message);
 
-/** The sort keys of a scope's items. */
-const partition = async (pk: string) =>
+/** The sort keys of a cache partition's items. */
+const partitionSortKeys = async (pk: string) =>
   (
     await table.send(
       new QueryCommand({
@@ -314,8 +320,8 @@ describe('With the table unreachable, throttling or failing: reads fall through 
       expect(metricCount(logs, 'CacheUnavailable', { operation: 'read' })).toBe(reads);
       expect(logged(logs, 'WARN', 'Cache storage failed; falling open to the provider')).toHaveLength(reads);
       // Nothing was stored while the table was down; with the table back, the next read is a miss
-      expect(await partition(`tink#${users.tinkUserId}`)).toEqual([]);
-      expect(await partition(`moneyhub#${users.moneyhubUserId}`)).toEqual([]);
+      expect(await partitionSortKeys(`tink#${users.tinkUserId}`)).toEqual([]);
+      expect(await partitionSortKeys(`moneyhub#${users.moneyhubUserId}`)).toEqual([]);
       const next = await (tableFault.routes[0] as ReadRoute).read(users);
       expect(next.headers['Cache-Status']).toMatch(/^open-banking-users; fwd=miss; stored; ttl=\d+$/);
     },
@@ -538,7 +544,7 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
   it('never serves a fill that read the generation before the mutation, even when it lands after it', async () => {
     // Prepare: a read that misses, loads the two connections and then meets a slow table on its fill
     const users = await seedUsers();
-    const scope = `moneyhub#${users.moneyhubUserId}`;
+    const userPartition = `moneyhub#${users.moneyhubUserId}`;
     proxy.inject({ operations: ['PutItem'], fault: { kind: 'delay', ms: 600 }, times: 1 });
     proxy.resetCounts();
     const slowRead = readRoutes[3]?.read(users) as Promise<HandlerResponse>;
@@ -549,8 +555,8 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
     proxy.inject({ operations: ['UpdateItem'], fault: { kind: 'throttling' }, times: 1 });
     const deleted = await mutations[3]?.mutate(users);
     const late = await slowRead;
-    const meta = await cacheItem(scope, 'meta');
-    const entry = await cacheItem(scope, 'c#connections');
+    const meta = await cacheItem(userPartition, 'meta');
+    const entry = await cacheItem(userPartition, 'c#connections');
     const next = await readRoutes[3]?.read(users);
 
     // Assess: the late fill is never served. When its check ran after the generation moved on it took
@@ -565,15 +571,15 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
   });
 
   it.each([
-    { name: 'moneyhub.deleteUser', read: 2, mutation: 'moneyhub.deleteUser', scope: 'moneyhub' },
-    { name: 'tink.deleteUser', read: 0, mutation: 'tink.deleteUser', scope: 'tink' },
+    { name: 'moneyhub.deleteUser', read: 2, mutation: 'moneyhub.deleteUser', provider: 'moneyhub' },
+    { name: 'tink.deleteUser', read: 0, mutation: 'tink.deleteUser', provider: 'tink' },
   ])(
     "$name: a fill that lands after the purge leaves none of the user's data in the table",
     async (testCase) => {
       // Prepare: a read whose provider answer arrived before the deletion, its fill held by a slow table
       const users = await seedUsers();
-      const userId = testCase.scope === 'tink' ? users.tinkUserId : users.moneyhubUserId;
-      const scope = `${testCase.scope}#${userId}`;
+      const userId = testCase.provider === 'tink' ? users.tinkUserId : users.moneyhubUserId;
+      const userPartition = `${testCase.provider}#${userId}`;
       const mutation = mutations.find((candidate) => candidate.name === testCase.mutation);
       proxy.inject({ operations: ['PutItem'], fault: { kind: 'delay', ms: 600 }, times: 1 });
       proxy.resetCounts();
@@ -582,14 +588,14 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
 
       // Act: the user is deleted and purged while that fill is on its way; then the fill lands
       const deleted = await mutation?.mutate(users);
-      const partitionRightAfterDelete = await partition(scope);
+      const partitionRightAfterDelete = await partitionSortKeys(userPartition);
       const late = await slowRead;
       const items = (
         await table.send(
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': scope },
+            ExpressionAttributeValues: { ':pk': userPartition },
             ConsistentRead: true,
           }),
         )
@@ -611,7 +617,7 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
   it('heals a lost invalidation with the next one: generations only move forward', async () => {
     // Prepare: the list cached; the first delete's invalidation is lost to a throttled table
     const users = await seedUsers();
-    const scope = `moneyhub#${users.moneyhubUserId}`;
+    const userPartition = `moneyhub#${users.moneyhubUserId}`;
     await readRoutes[3]?.read(users);
     proxy.inject({ operations: ['UpdateItem'], fault: { kind: 'throttling' } });
     const first = await mutations[3]?.mutate(users);
@@ -627,7 +633,7 @@ describe('A failed invalidation is retried, and nothing is lost when the table c
     // Assess: one bump covers every entry filled before either change
     expect(first?.statusCode).toBe(204);
     expect(second.statusCode).toBe(204);
-    expect((await cacheItem(scope, 'meta'))?.gen).toBe(1);
+    expect((await cacheItem(userPartition, 'meta'))?.gen).toBe(1);
     expect(next?.headers['Cache-Status']).toMatch(/fwd=miss; stored/);
     expect(next?.json<{ data: unknown[] }>().data).toEqual([]);
   });
@@ -684,18 +690,18 @@ const heldMutations = [
   {
     name: 'moneyhub.deleteUser',
     hold: (ms: number) => moneyhub.injectFault('DELETE /users/:userId', { kind: 'latency', ms }, 1),
-    scope: (users: Users) => `moneyhub#${users.moneyhubUserId}`,
+    userPartition: (users: Users) => `moneyhub#${users.moneyhubUserId}`,
   },
   {
     name: 'tink.deleteUser',
     hold: (ms: number) => tink.injectFault('POST /api/v1/user/delete', { kind: 'latency', ms }, 1),
-    scope: (users: Users) => `tink#${users.tinkUserId}`,
+    userPartition: (users: Users) => `tink#${users.tinkUserId}`,
   },
   {
     name: 'moneyhub.deleteConnection',
     hold: (ms: number) =>
       moneyhub.injectFault('DELETE /users/:userId/connection/:connectionId', { kind: 'latency', ms }, 1),
-    scope: (users: Users) => `moneyhub#${users.moneyhubUserId}`,
+    userPartition: (users: Users) => `moneyhub#${users.moneyhubUserId}`,
   },
 ];
 
@@ -719,8 +725,9 @@ describe('The cache work after a mutation has its own time, and runs when the ou
 
       // Assess
       expect(response.statusCode).toBe(mutation.status);
-      expect((await cacheItem(held.scope(users), 'meta'))?.gen).toBe(1);
-      if (mutation.cacheOperation === 'purge') expect(await partition(held.scope(users))).toEqual(['meta']);
+      expect((await cacheItem(held.userPartition(users), 'meta'))?.gen).toBe(1);
+      if (mutation.cacheOperation === 'purge')
+        expect(await partitionSortKeys(held.userPartition(users))).toEqual(['meta']);
       const next = await mutation.fill(users);
       expect(next.headers['Cache-Status'] ?? '').not.toMatch(/hit/);
     },
@@ -737,8 +744,8 @@ describe('The cache work after a mutation has its own time, and runs when the ou
 
       // Act: 1 000 ms to the provider deadline
       const response = await mutation.mutate(users, 2_500);
-      const partitionAfter = await partition(held.scope(users));
-      const meta = await cacheItem(held.scope(users), 'meta');
+      const partitionAfter = await partitionSortKeys(held.userPartition(users));
+      const meta = await cacheItem(held.userPartition(users), 'meta');
       await vi.waitFor(() => mutation.acted(users), { timeout: 5_000, interval: 50 });
       const next = await mutation.fill(users);
 
@@ -747,6 +754,106 @@ describe('The cache work after a mutation has its own time, and runs when the ou
       expect(meta?.gen).toBe(1);
       if (mutation.cacheOperation === 'purge') expect(partitionAfter).toEqual(['meta']);
       expect(next.headers['Cache-Status'] ?? '').not.toMatch(/hit/);
+    },
+  );
+});
+
+// Every table call made for an invocation ends at its deadline, not only the cache's: the registry
+// (enrolment routes, the sweep's walk), the sweep's cursor and leases. A table that never answers
+// is given up on then; the SDK's own requestTimeout (1 500 ms per attempt, then a retry) would end
+// it later, with a TimeoutError rather than the AbortError of a deadline.
+describe("The invocation's deadline ends every table call made for it, on a table that never answers", () => {
+  const sentRequests = () => Object.values(proxy.requests()).reduce((sum, count) => sum + count, 0);
+  /** Sooner than the SDK's own request timeout: only the deadline can end a call this early. */
+  const deadlineInMs = 300;
+  /** However busy the machine, a call its deadline ended has settled by then. */
+  const settleMarginMs = 1_000;
+  const cursors = () => new CursorStore(dynamoDocumentClient(), tableName);
+  const leases = () => new LeaseStore(dynamoDocumentClient(), tableName);
+  const storeCalls: { name: string; call: (deadline: Deadline) => Promise<unknown> }[] = [
+    { name: 'registry.listShard', call: (deadline) => enrollmentRegistry().listShard(0, {}, deadline) },
+    { name: 'registry.enroll', call: (deadline) => enrollmentRegistry().enroll('tink', 'hung', deadline) },
+    { name: 'cursor load', call: (deadline) => cursors().load(deadline) },
+    {
+      name: 'cursor save',
+      call: (deadline) => cursors().save({ shard: 1, passes: 0 }, Date.now(), deadline),
+    },
+    {
+      name: 'lease acquire',
+      call: (deadline) => leases().acquire('tink#hung#item', 'run', 60_000, deadline),
+    },
+    { name: 'lease release', call: (deadline) => leases().release('tink#hung#item', 'run', deadline) },
+  ];
+
+  it.each(storeCalls)('$name gives up at the deadline, sending its request once', async ({ call }) => {
+    // Prepare
+    proxy.inject({ fault: { kind: 'hang' } });
+    proxy.resetCounts();
+    const deadline = { deadlineAtMs: Date.now() + deadlineInMs };
+
+    // Act
+    const outcome = await call(deadline).then(
+      () => 'answered',
+      (error: Error) => error.name,
+    );
+    const settledAtMs = Date.now();
+
+    // Assess
+    expect(outcome).toBe('AbortError');
+    expect(sentRequests()).toBe(1);
+    expect(settledAtMs).toBeLessThan(deadline.deadlineAtMs + settleMarginMs);
+  });
+
+  it.each(storeCalls)('$name sends nothing once the deadline has passed', async ({ call }) => {
+    // Prepare: a healthy table
+    proxy.resetCounts();
+
+    // Act
+    const outcome = await call({ deadlineAtMs: Date.now() - 1 }).then(
+      () => 'answered',
+      (error: Error) => error.name,
+    );
+
+    // Assess
+    expect(outcome).toBe('AbortError');
+    expect(sentRequests()).toBe(0);
+  });
+
+  it.each([
+    { route: 'PUT', registryOperations: ['GetItem', 'PutItem'], enrolledBefore: false },
+    { route: 'DELETE', registryOperations: ['GetItem', 'DeleteItem'], enrolledBefore: true },
+  ])(
+    '$route enrollment answers 504 before its time runs out, and the enrolment is unchanged',
+    async ({ route, registryOperations, enrolledBefore }) => {
+      // Prepare: the user's credentials cached (the enrolment's read of the user is a cache hit),
+      // then every registry operation hangs; 1 000 ms to the deadline, under the SDK's timeout
+      const users = await seedUsers();
+      const userId = users.tinkUserId;
+      const input = { method: route, path: `/tink/users/${userId}/enrollment`, pathParameters: { userId } };
+      expect((await readRoutes[0]?.read(users))?.headers['Cache-Status']).toMatch(/fwd=miss; stored/);
+      if (enrolledBefore)
+        expect((await call(handlers.enroll, { ...input, method: 'PUT' })).statusCode).toBe(200);
+      proxy.inject({ operations: registryOperations, fault: { kind: 'hang' } });
+      const remainingMs = 2_500;
+      logs = captureLogs();
+
+      // Act
+      const startedMs = Date.now();
+      const response = await call(route === 'PUT' ? handlers.enroll : handlers.unenroll, input, remainingMs);
+      const elapsedMs = Date.now() - startedMs;
+      logs.restore();
+      proxy.clearFaults();
+
+      // Assess: out of time, answered in time; the deadline, not the SDK's own timeout, ended it
+      expect(response.statusCode).toBe(504);
+      expect(response.headers['Content-Type']).toBe('application/problem+json');
+      expect(response.json<{ type: string }>().type).toMatch(/\/timeout$/);
+      expect(elapsedMs).toBeLessThan(remainingMs);
+      const failed = logged(logs, 'ERROR', 'Request failed');
+      expect(failed.map((record) => (record.error as { name?: string } | undefined)?.name)).toEqual([
+        'AbortError',
+      ]);
+      expect(await enrollmentRegistry().isEnrolled('tink', userId)).toBe(enrolledBefore);
     },
   );
 });

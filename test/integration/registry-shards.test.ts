@@ -20,7 +20,7 @@ const registryWith = (tableName: string, shards: number) => new EnrollmentRegist
 
 /** Every enrolment the sweep would visit, in walk order. */
 async function walkAll(registry: EnrollmentRegistry): Promise<string[]> {
-  const walk = new RegistryWalk(registry, { shard: 0, after: undefined, passes: 0 }, 7);
+  const walk = new RegistryWalk(registry, { shard: 0, after: undefined, passes: 0 }, 7, undefined);
   const seen: string[] = [];
   for (let step = await walk.next(); step; step = await walk.next()) {
     if (step.enrollment) seen.push(`${step.enrollment.provider}#${step.enrollment.userId}`);

@@ -6,9 +6,11 @@
 // It counts requests per operation (the `X-Amz-Target` suffix), forwarded or not, so a test can see
 // every SDK attempt and every retry; and first attempts apart (the SDK's `amz-sdk-request:
 // attempt=1` header), which are the caller's own tries whatever the SDK's retry quota allowed.
+
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type DynamoFault =
   | { kind: 'throttling' }
@@ -118,7 +120,7 @@ export async function startDynamoFaultProxy(targetEndpoint: string): Promise<Dyn
         req.socket.destroy();
         return;
       }
-      if (fault.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      if (fault.kind === 'delay') await sleep(fault.ms);
       const answer = faultResponse(fault);
       if (answer) {
         res.writeHead(answer.status, {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../lib/sweep/rate-limiter';
 
@@ -40,7 +41,7 @@ describe('Class: RateLimiter', () => {
         limiter.run(async () => {
           running += 1;
           peak = Math.max(peak, running);
-          await new Promise((resolve) => setTimeout(resolve, 2));
+          await sleep(2);
           running -= 1;
         }),
       ),

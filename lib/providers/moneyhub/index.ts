@@ -8,7 +8,7 @@ import { coreConfig, moneyhubConfig } from '../../config';
 import { type EnrollmentRegistry, enrollmentRegistry } from '../../registry';
 import { ResourceNotFoundError } from '../errors';
 import { deleteUserEverywhere, enrollNewUser, type UserLifecycle } from '../user-lifecycle';
-import { mutateUser, readUserResource } from '../user-scope';
+import { mutateUser, readUserResource } from '../user-partition';
 import { MoneyhubClient, type RegisterUserInput, type SyncPage } from './client';
 import type {
   ConnectionSyncList,

@@ -7,7 +7,7 @@ import type { CallContext } from '../../call-context';
 import { coreConfig, tinkConfig } from '../../config';
 import { type EnrollmentRegistry, enrollmentRegistry } from '../../registry';
 import { deleteUserEverywhere, enrollNewUser, type UserLifecycle } from '../user-lifecycle';
-import { mutateUser, readUserResource } from '../user-scope';
+import { mutateUser, readUserResource } from '../user-partition';
 import {
   type TinkAuthorizationInput,
   TinkClient,

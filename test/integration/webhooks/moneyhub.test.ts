@@ -60,7 +60,7 @@ async function deliver(body: string, contentType = 'application/jwt') {
   return { ...response, json: <T>() => JSON.parse(response.body) as T };
 }
 
-const scopeOf = (userId: string) => `moneyhub#${userId}`;
+const partitionOf = (userId: string) => `moneyhub#${userId}`;
 
 describe('POST /webhooks/moneyhub', () => {
   it('accepts a signed syncCompleted and invalidates the user: the next read is a miss', async () => {
@@ -68,26 +68,26 @@ describe('POST /webhooks/moneyhub', () => {
     const { userId } = await seedUser();
     expect((await api.listConnections(userId)).headers['Cache-Status']).toMatch(/fwd=miss; stored/);
     expect((await api.listConnections(userId)).headers['Cache-Status']).toMatch(/; hit;/);
-    const before = await generationOf(scopeOf(userId));
+    const before = await generationOf(partitionOf(userId));
 
     // Act
     const response = await deliver(await control.signWebhook(claims(userId)));
 
     // Assess
     expect(response.statusCode).toBe(204);
-    expect(await generationOf(scopeOf(userId))).toBe(before + 1);
+    expect(await generationOf(partitionOf(userId))).toBe(before + 1);
     expect((await api.listConnections(userId)).headers['Cache-Status']).toMatch(/fwd=miss; stored/);
   });
 
   it('invalidates on syncComplete, newTransactions, updatedTransactions and deletedAccount; accepts unknown events unchanged', async () => {
     const { userId } = await seedUser({ connections: [{}] });
-    const start = await generationOf(scopeOf(userId));
+    const start = await generationOf(partitionOf(userId));
     for (const event of ['syncComplete', 'newTransactions', 'updatedTransactions', 'deletedAccount'])
       expect((await deliver(await control.signWebhook(claims(userId, {}, event)))).statusCode).toBe(204);
-    expect(await generationOf(scopeOf(userId))).toBe(start + 4);
+    expect(await generationOf(partitionOf(userId))).toBe(start + 4);
     for (const event of ['refreshReminder', 'somethingNew'])
       expect((await deliver(await control.signWebhook(claims(userId, {}, event)))).statusCode).toBe(204);
-    expect(await generationOf(scopeOf(userId))).toBe(start + 4);
+    expect(await generationOf(partitionOf(userId))).toBe(start + 4);
   });
 
   describe('refuses with 401, the same problem every time, and invalidates nothing', () => {
@@ -190,20 +190,20 @@ describe('POST /webhooks/moneyhub', () => {
     ];
     it.each(cases)('%s', async (_, build) => {
       const { userId } = await seedUser({ connections: [{}] });
-      const before = await generationOf(scopeOf(userId));
+      const before = await generationOf(partitionOf(userId));
       const { body, contentType } = await build(userId);
       expectUnauthenticated(await deliver(body, contentType));
-      expect(await generationOf(scopeOf(userId))).toBe(before);
+      expect(await generationOf(partitionOf(userId))).toBe(before);
     });
   });
 
   it('refuses a replayed jti: the first delivery invalidates, the replay is a 401 that does not', async () => {
     const { userId } = await seedUser({ connections: [{}] });
-    const start = await generationOf(scopeOf(userId));
+    const start = await generationOf(partitionOf(userId));
     const token = await control.signWebhook(claims(userId));
     expect((await deliver(token)).statusCode).toBe(204);
     expectUnauthenticated(await deliver(token));
-    expect(await generationOf(scopeOf(userId))).toBe(start + 1);
+    expect(await generationOf(partitionOf(userId))).toBe(start + 1);
   });
 
   it('fetches the JWKS at most once more for any number of forged kids (cooldown)', async () => {
@@ -230,14 +230,14 @@ describe('POST /webhooks/moneyhub', () => {
       JSON.stringify({ id: randomUUID(), eventType: 'syncComplete', userId, payload: {} }),
     );
     const request = { rawBody: body, contentType: 'application/json', call: callContextFrom(undefined) };
-    const start = await generationOf(scopeOf(userId));
+    const start = await generationOf(partitionOf(userId));
 
     expect((await receiveMoneyhubWebhook(receiver(false), request)).outcome).toBe(
       WebhookOutcome.unauthenticated,
     );
-    expect(await generationOf(scopeOf(userId))).toBe(start);
+    expect(await generationOf(partitionOf(userId))).toBe(start);
     const accepted = await receiveMoneyhubWebhook(receiver(true), request);
     expect(accepted).toMatchObject({ outcome: WebhookOutcome.accepted, invalidated: true });
-    expect(await generationOf(scopeOf(userId))).toBe(start + 1);
+    expect(await generationOf(partitionOf(userId))).toBe(start + 1);
   });
 });

@@ -1,11 +1,12 @@
 import type { CacheReadResult, ResponseCache } from '../cache';
-import { type CallContext, cacheWorkDeadlineAtMs } from '../call-context';
+import { type CallContext, cacheWorkDeadline } from '../call-context';
 import type { ProviderName } from '../provider-name';
 import { providerUserKey } from '../table/keys';
 import { isStaleEligible, mayHaveChangedUser } from './errors';
 
-/** The cache scope of one provider user: always the provider's user id from the path, never shared. */
-export const userCacheScope = (provider: ProviderName, userId: string) => providerUserKey(provider, userId);
+/** The cache partition of one provider user: always the provider's user id from the path, never shared. */
+export const userCachePartition = (provider: ProviderName, userId: string) =>
+  providerUserKey(provider, userId);
 
 export interface UserResourceRead<T> {
   resource: string;
@@ -16,7 +17,7 @@ export interface UserResourceRead<T> {
 }
 
 /**
- * A provider read through the cache, as every cached route does it: in the user's own scope, stale
+ * A provider read through the cache, as every cached route does it: in the user's own partition, stale
  * entries allowed for provider faults only, bypassed on request, bounded by the invocation's deadline.
  */
 export function readUserResource<T>(
@@ -27,14 +28,14 @@ export function readUserResource<T>(
   read: UserResourceRead<T>,
 ): Promise<CacheReadResult<T>> {
   return cache.read({
-    scope: userCacheScope(provider, userId),
+    partition: userCachePartition(provider, userId),
     resource: read.resource,
     freshSeconds: read.freshSeconds,
     load: read.load,
     bypass: read.noCache,
     serveStaleOn: isStaleEligible,
-    deadlineAtMs: call.deadlineAtMs,
-    reserveDeadlineAtMs: cacheWorkDeadlineAtMs(call),
+    deadline: call,
+    reserveDeadline: cacheWorkDeadline(call),
   });
 }
 
@@ -51,8 +52,7 @@ export async function mutateUser<T>(
   userId: string,
   mutate: () => Promise<T>,
 ): Promise<T> {
-  const invalidate = () =>
-    cache.invalidate(userCacheScope(provider, userId), { deadlineAtMs: cacheWorkDeadlineAtMs(call) });
+  const invalidate = () => cache.invalidate(userCachePartition(provider, userId), cacheWorkDeadline(call));
   let result: T;
   try {
     result = await mutate();
