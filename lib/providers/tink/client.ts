@@ -11,18 +11,20 @@ import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../call-context';
 import type { CoreConfig, TinkConfig } from '../../config';
 import { logger } from '../../observability';
+import { AccessTokens, bearer, mintedToken } from '../access-tokens';
 import { parseErrorBody } from '../error-body';
 import { ProviderError, ProviderFailure } from '../errors';
 import { deleteAllowingLostAnswer } from '../lost-answer';
 import { encodePathSegment } from '../request-encoding';
 import { decodeJson } from '../response-decoding';
 import { resolveSecret } from '../secrets';
-import { type MintedToken, TokenCache } from '../token-cache';
+import type { MintedToken, TokenCache } from '../token-cache';
 import {
   type ProviderErrorBody,
   type ProviderRequest,
   type ProviderResponse,
   ProviderTransport,
+  transportSettingsFrom,
 } from '../transport';
 import {
   type TinkCreatedUser,
@@ -106,13 +108,11 @@ function scopesNamedIn(message: string, requested: readonly string[]): string[] 
   return named.length > 0 ? named : [...requested];
 }
 
-const clientTokenKey = (scope: string) => `client|${scope}`;
-const userTokenPrefix = (userId: string) => `user|${userId}|`;
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+const credentialPath = (credentialId: string) => `/api/v1/credentials/${encodePathSegment(credentialId)}`;
 
 export class TinkClient {
   private readonly transport: ProviderTransport;
-  private readonly tokens: TokenCache;
+  private readonly tokens: AccessTokens;
   private readonly userScope: string;
 
   constructor(private readonly options: TinkClientOptions) {
@@ -122,14 +122,10 @@ export class TinkClient {
       baseUrl: tink.TINK_BASE_URL,
       traceHeader: 'X-Client-Trace-ID',
       parseErrorBody: parseTinkErrorBody,
-      maxAttempts: core.PROVIDER_MAX_ATTEMPTS,
-      attemptTimeoutMs: core.PROVIDER_ATTEMPT_TIMEOUT_MS,
-      retryBaseMs: core.PROVIDER_RETRY_BASE_MS,
-      retryAfterCapSeconds: core.PROVIDER_RETRY_AFTER_CAP_SECONDS,
-      maxBodyBytes: core.PROVIDER_MAX_BODY_BYTES,
+      ...transportSettingsFrom(core),
       fetch: options.fetch,
     });
-    this.tokens = options.tokens ?? new TokenCache();
+    this.tokens = new AccessTokens(options.tokens);
     this.userScope = scopeList(tink.TINK_USER_SCOPES);
   }
 
@@ -191,7 +187,7 @@ export class TinkClient {
         {
           operation: 'getCredential',
           method: 'GET',
-          path: `/api/v1/credentials/${encodePathSegment(credentialId)}`,
+          path: credentialPath(credentialId),
           headers: bearer(token),
           call,
           retry: true,
@@ -210,7 +206,7 @@ export class TinkClient {
       deleteAllowingLostAnswer(this.transport, {
         operation: 'deleteCredential',
         method: 'DELETE',
-        path: `/api/v1/credentials/${encodePathSegment(credentialId)}`,
+        path: credentialPath(credentialId),
         headers: bearer(token),
         call,
         retry: true,
@@ -232,7 +228,7 @@ export class TinkClient {
       this.transport.acknowledged({
         operation: 'refreshCredential',
         method: 'POST',
-        path: `/api/v1/credentials/${encodePathSegment(credentialId)}/refresh`,
+        path: `${credentialPath(credentialId)}/refresh`,
         query: { items, authenticate: authenticate === undefined ? undefined : String(authenticate) },
         headers: bearer(token),
         body: hasBody ? { json: body } : undefined,
@@ -284,7 +280,7 @@ export class TinkClient {
 
   /** Drops the user's cached token(s), e.g. after the user was deleted. */
   forgetUser(userId: string) {
-    this.tokens.forgetPrefix(userTokenPrefix(userId));
+    this.tokens.forgetUser(userId);
   }
 
   /** Drops every cached token (client and user) of this process. */
@@ -294,12 +290,13 @@ export class TinkClient {
 
   private withClientToken<T>(call: CallContext, scopes: string, action: (token: string) => Promise<T>) {
     const scope = scopeList(scopes);
-    return this.tokens.use(clientTokenKey(scope), () => this.mintClientToken(call, scope), action);
+    return this.tokens.forClient(scope, () => this.mintClientToken(call, scope), action);
   }
 
   private withUserToken<T>(call: CallContext, userId: string, action: (token: string) => Promise<T>) {
-    return this.tokens.use(
-      `${userTokenPrefix(userId)}${this.userScope}`,
+    return this.tokens.forUser(
+      userId,
+      this.userScope,
       () => this.mintUserToken(call, userId, this.userScope),
       action,
     );
@@ -326,16 +323,18 @@ export class TinkClient {
     const response = await this.transport.send(request);
     if (response.status === 400 || response.status === 401) throw this.refusedOwnRequest(request, response);
     const token = decodeJson({ provider: 'tink', operation: request.operation }, response, tinkTokenResponse);
-    logger.debug('Minted a Tink client token', { scope, expiresInSeconds: token.expires_in });
-    return { accessToken: token.access_token, expiresInSeconds: token.expires_in };
+    return mintedToken('tink', 'client', scope, token);
   }
 
   /** The server-side recipe: authorization grant for the user, then the code exchange. */
   private async mintUserToken(call: CallContext, userId: string, scope: string): Promise<MintedToken> {
     const code = await this.grant(call, { userId, scope: scope.split(',') }, 'userToken.grant', 'service');
-    const token = await this.exchange(call, code, 'userToken.exchange', 'service');
-    logger.debug('Minted a Tink user token', { scope, expiresInSeconds: token.expires_in });
-    return { accessToken: token.access_token, expiresInSeconds: token.expires_in };
+    return mintedToken(
+      'tink',
+      'user',
+      scope,
+      await this.exchange(call, code, 'userToken.exchange', 'service'),
+    );
   }
 
   private grant(
