@@ -10,6 +10,7 @@ import { ResourceNotFoundError } from '../errors';
 import { deleteUserEverywhere, enrollNewUser, type UserLifecycle } from '../user-lifecycle';
 import { mutateUser, readUserResource } from '../user-scope';
 import { MoneyhubClient, type RegisterUserInput, type SyncPage } from './client';
+import { DeleteConnectionPaths } from './delete-connection-path';
 import type {
   ConnectionSyncList,
   MoneyhubUser,
@@ -17,6 +18,7 @@ import type {
   UserConnection,
   UserConnectionList,
 } from './schemas';
+import { ScopeFamilyFallback } from './scope-family-fallback';
 
 export interface MoneyhubUsersOptions {
   client: MoneyhubClient;
@@ -131,12 +133,30 @@ export class MoneyhubUsers {
 }
 
 let client: MoneyhubClient | undefined;
+let learned: { scopeFamilies: ScopeFamilyFallback; deleteConnectionPaths: DeleteConnectionPaths } | undefined;
 let users: MoneyhubUsers | undefined;
 
-/** The process's Moneyhub client (one token cache and one set of learned fallbacks per process). */
+/** The process's Moneyhub client: one token cache, and one memory of what it learned, per process. */
 export function moneyhubClient(): MoneyhubClient {
-  client ??= new MoneyhubClient({ moneyhub: moneyhubConfig(), core: coreConfig() });
+  if (!client) {
+    const moneyhub = moneyhubConfig();
+    learned = {
+      scopeFamilies: new ScopeFamilyFallback(moneyhub.MONEYHUB_CONNECTION_SCOPE_FAMILY),
+      deleteConnectionPaths: new DeleteConnectionPaths(moneyhub.MONEYHUB_DELETE_CONNECTION_PATH),
+    };
+    client = new MoneyhubClient({ moneyhub, core: coreConfig(), ...learned });
+  }
   return client;
+}
+
+/**
+ * Sends the process's client back to the configured scope family and delete-connection path, as
+ * after a cold start. Nothing in the service needs it (a wrong guess corrects itself); a test that
+ * changes the simulator's registration between cases does, so that counts do not depend on order.
+ */
+export function forgetLearnedMoneyhubFallbacks() {
+  learned?.scopeFamilies.forget();
+  learned?.deleteConnectionPaths.forget();
 }
 
 /** The process's Moneyhub operations with their cache rules, built from configuration on first use. */
@@ -155,9 +175,10 @@ export function moneyhubUsers(): MoneyhubUsers {
   return users;
 }
 
-export type { DeleteConnectionPath, MoneyhubClientOptions, RegisterUserInput, SyncPage } from './client';
+export type { MoneyhubClientOptions, RegisterUserInput, SyncPage } from './client';
 export { MoneyhubClient, parseMoneyhubErrorBody } from './client';
 export type { ClientAuthentication } from './client-auth';
+export type { DeleteConnectionPath } from './delete-connection-path';
 export type {
   ConnectionSync,
   ConnectionSyncList,
