@@ -1,4 +1,4 @@
-import type { MoneyhubUsers, UserConnection } from '../providers/moneyhub';
+import type { MoneyhubOperations, UserConnection } from '../providers/moneyhub';
 import { ItemDecision, planFromList, type SweepTarget } from './sweep';
 
 const needsUserErrors = new Set(['mfa_required', 'credentials_error', 'resync']);
@@ -33,7 +33,7 @@ export function moneyhubConnectionDecision(
 }
 
 export function moneyhubSweepTarget(options: {
-  users: MoneyhubUsers;
+  users: MoneyhubOperations;
   syncAfterSeconds: number;
   now?: () => number;
 }): SweepTarget {

@@ -1,4 +1,4 @@
-import type { TinkCredential, TinkUsers } from '../providers/tink';
+import type { TinkCredential, TinkOperations } from '../providers/tink';
 import { inProgressStatuses } from '../providers/tink';
 import { ItemDecision, planFromList, type SweepTarget } from './sweep';
 
@@ -22,7 +22,7 @@ export function tinkCredentialDecision(
 }
 
 export function tinkSweepTarget(options: {
-  users: TinkUsers;
+  users: TinkOperations;
   refreshAfterSeconds: number;
   now?: () => number;
 }): SweepTarget {

@@ -3,7 +3,7 @@
 // Client-level tokens (client_credentials, no `sub`) are kept per scope set, user-scoped ones
 // (`sub=<userId>`, for the data API) per user. Which scope family a call asks for and which
 // delete-connection path is tried first are learned at run time: ./scope-family-fallback.ts and
-// ./delete-connection-path.ts say why. No response cache here: see ./index.ts.
+// ./delete-connection-path.ts say why. No response cache here: see ./operations.ts.
 
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../call-context';

@@ -5,7 +5,7 @@
 // itself (a token, a grant or exchange behind a read) is never the caller's fault: 502, Tink's words
 // in one log line only. Tink refusing a scope the app is not entitled to is not a bad token either:
 // no re-mint; 403 naming the scope when the caller asked for it, a configuration error when
-// TINK_USER_SCOPES did. No response cache here: see ./index.ts.
+// TINK_USER_SCOPES did. No response cache here: see ./operations.ts.
 
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../call-context';
