@@ -1,34 +1,35 @@
 // The one Moneyhub client of the process: the user, connection and sync calls of docs/providers.md
 // on the identity service, and the sync trigger on the data API, over the shared transport.
 // Client-level tokens (client_credentials, no `sub`) are kept per scope set, user-scoped ones
-// (`sub=<userId>`, for the data API) per user. Which scope family a call asks for and which
-// delete-connection path is tried first are learned at run time: ./scope-family-fallback.ts and
-// ./delete-connection-path.ts say why. No response cache here: see ./operations.ts.
+// (`sub=<userId>`, for the data API) per user; ./token-endpoint.ts mints them. Which scope family a
+// call asks for and which delete-connection path is tried first are learned at run time:
+// ./scope-family-fallback.ts and ./delete-connection-path.ts say why. No response cache here: see
+// ./operations.ts.
 
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../../call-context';
 import type { CoreConfig, MoneyhubConfig } from '../../config';
-import { AccessTokens, bearer, mintedToken } from '../access-tokens';
-import { parseErrorBody } from '../error-body';
+import { AccessTokens, bearer } from '../access-tokens';
 import { ProviderError, ProviderFailure } from '../errors';
 import { deleteAllowingLostAnswer } from '../lost-answer';
 import { encodePathSegment } from '../request-encoding';
-import type { MintedToken, TokenCache } from '../token-cache';
-import { type ProviderErrorBody, ProviderTransport, transportSettingsFrom } from '../transport';
+import type { TokenCache } from '../token-cache';
+import { ProviderTransport, transportSettingsFrom } from '../transport';
 import { authenticationFrom, type ClientAuthentication } from './client-auth';
 import { DeleteConnectionPaths, encodeConnectionId } from './delete-connection-path';
 import {
   type ConnectionSyncList,
   connectionSyncList,
   type MoneyhubUser,
-  moneyhubTokenResponse,
   moneyhubUser,
+  parseMoneyhubErrorBody,
   type SyncStarted,
   syncStarted,
   type UserConnectionList,
   userConnectionList,
 } from './schemas';
 import { ScopeFamilyFallback, type ScopeGroup } from './scope-family-fallback';
+import { normaliseScope, requestToken } from './token-endpoint';
 
 export interface MoneyhubClientOptions {
   moneyhub: MoneyhubConfig;
@@ -51,18 +52,6 @@ export interface SyncPage {
   limit?: number;
   offset?: number;
 }
-
-/** Moneyhub's `{code, message, correlationId}`, OAuth's `{error, error_description}`, or plain text. */
-export function parseMoneyhubErrorBody(text: string): ProviderErrorBody {
-  return parseErrorBody(text, {
-    message: ['message', 'error_description', 'error'],
-    code: ['code', 'error'],
-    requestId: ['correlationId'],
-  });
-}
-
-/** Space-separated, de-duplicated and sorted, so one scope set is one token. */
-const normaliseScope = (scope: string) => [...new Set(scope.split(' ').filter(Boolean))].sort().join(' ');
 
 /** What a token for one user (`sub`) carries to trigger that user's syncs on the data API. */
 const syncScope = normaliseScope('accounts:read accounts:write:all');
@@ -227,7 +216,7 @@ export class MoneyhubClient {
     return this.tokens.forUser(
       userId,
       syncScope,
-      () => this.mintToken(call, syncScope, userId),
+      () => requestToken(this.transport, this.authentication, call, syncScope, userId),
       (token) =>
         this.dataTransport.json(
           {
@@ -258,51 +247,11 @@ export class MoneyhubClient {
   /** Runs `action` with a client token for the group's scope set (./scope-family-fallback.ts). */
   private withClientToken<T>(call: CallContext, group: ScopeGroup, action: (token: string) => Promise<T>) {
     return this.scopeFamilies.run(group, (scope) =>
-      this.tokens.forClient(normaliseScope(scope), () => this.mintToken(call, scope), action),
+      this.tokens.forClient(
+        normaliseScope(scope),
+        () => requestToken(this.transport, this.authentication, call, scope),
+        action,
+      ),
     );
-  }
-
-  /** A client_credentials token for the scope set; with `sub`, scoped to that user's data. */
-  private async mintToken(call: CallContext, scope: string, sub?: string): Promise<MintedToken> {
-    const operation = sub === undefined ? 'clientToken' : 'userToken';
-    try {
-      const token = await this.transport.json(
-        {
-          operation,
-          method: 'POST',
-          path: '/oidc/token',
-          headers: await this.authentication.headers(),
-          bodyForAttempt: async () => ({
-            form: {
-              grant_type: 'client_credentials',
-              scope: normaliseScope(scope),
-              sub,
-              ...(await this.authentication.form()),
-            },
-          }),
-          call,
-          // Minting a client token twice is harmless; each attempt signs a fresh assertion.
-          retry: true,
-        },
-        moneyhubTokenResponse,
-      );
-      return mintedToken('moneyhub', sub === undefined ? 'client' : 'user', scope, token);
-    } catch (error) {
-      // `invalid_scope`, `invalid_request`…: our token request is at fault, never the caller's.
-      if (error instanceof ProviderError && error.providerStatus === 400) {
-        throw new ProviderError({
-          provider: 'moneyhub',
-          operation,
-          failure: ProviderFailure.credentialsRejected,
-          detail:
-            "The provider refused this service's token request (status 400); the caller is not at fault",
-          providerStatus: error.providerStatus,
-          providerRequestId: error.providerRequestId,
-          providerCode: error.providerCode,
-          cause: error,
-        });
-      }
-      throw error;
-    }
   }
 }

@@ -52,7 +52,7 @@ export function moneyhubOperations(): MoneyhubOperations {
 }
 
 export type { MoneyhubClientOptions, RegisterUserInput, SyncPage } from './client';
-export { MoneyhubClient, parseMoneyhubErrorBody } from './client';
+export { MoneyhubClient } from './client';
 export type { ClientAuthentication } from './client-auth';
 export type { DeleteConnectionPath } from './delete-connection-path';
 export type { MoneyhubOperationsOptions } from './operations';
@@ -65,3 +65,4 @@ export type {
   UserConnection,
   UserConnectionList,
 } from './schemas';
+export { parseMoneyhubErrorBody } from './schemas';

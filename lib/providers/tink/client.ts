@@ -12,7 +12,6 @@ import type { CallContext } from '../../call-context';
 import type { CoreConfig, TinkConfig } from '../../config';
 import { logger } from '../../observability';
 import { AccessTokens, bearer, mintedToken } from '../access-tokens';
-import { parseErrorBody } from '../error-body';
 import { ProviderError, ProviderFailure } from '../errors';
 import { deleteAllowingLostAnswer } from '../lost-answer';
 import { encodePathSegment } from '../request-encoding';
@@ -20,13 +19,13 @@ import { decodeJson } from '../response-decoding';
 import { resolveSecret } from '../secrets';
 import type { MintedToken, TokenCache } from '../token-cache';
 import {
-  type ProviderErrorBody,
   type ProviderRequest,
   type ProviderResponse,
   ProviderTransport,
   transportSettingsFrom,
 } from '../transport';
 import {
+  parseTinkErrorBody,
   type TinkCreatedUser,
   type TinkCredential,
   type TinkCredentialList,
@@ -71,14 +70,6 @@ export interface TinkClientOptions {
   core: CoreConfig;
   fetch?: typeof fetch;
   tokens?: TokenCache;
-}
-
-/** Tink's error bodies: `{errorMessage, errorCode}`, OAuth's `{error, error_description}`, or plain text. */
-export function parseTinkErrorBody(text: string): ProviderErrorBody {
-  return parseErrorBody(text, {
-    message: ['errorMessage', 'error_description', 'message', 'error'],
-    code: ['errorCode', 'error'],
-  });
 }
 
 /** Comma-separated, trimmed, de-duplicated, in a stable order (so one scope set is one token key). */

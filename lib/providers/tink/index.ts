@@ -36,8 +36,8 @@ export type {
   TinkCreateUserInput,
   TinkRefreshOptions,
 } from './client';
-export { parseTinkErrorBody, TinkClient } from './client';
+export { TinkClient } from './client';
 export type { TinkOperationsOptions, TinkUser, TinkUserAccessToken } from './operations';
 export { TinkOperations } from './operations';
 export type { TinkCredential, TinkCredentialList } from './schemas';
-export { inProgressStatuses } from './schemas';
+export { inProgressStatuses, parseTinkErrorBody } from './schemas';
