@@ -45,7 +45,7 @@ export class DeleteConnectionPaths {
     userId: string,
     connectionId: string,
   ): Promise<RefusedOnBothPaths | undefined> {
-    let refused: RefusedOnBothPaths | undefined;
+    let refused: Omit<RefusedOnBothPaths, 'mayBeGone'> | undefined;
     let mayBeGone = false;
     const first = this.preferred;
     for (const path of [first, otherPath(first)]) {
@@ -59,7 +59,7 @@ export class DeleteConnectionPaths {
         return undefined;
       }
       mayBeGone ||= mayBeGoneByLostAnswer(response);
-      if (!refused || refused.response.status === 405) refused = { request: attempt, response, mayBeGone };
+      if (!refused || refused.response.status === 405) refused = { request: attempt, response };
     }
     return refused && { ...refused, mayBeGone };
   }

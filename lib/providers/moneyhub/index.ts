@@ -27,8 +27,9 @@ export function moneyhubClient(): MoneyhubClient {
 
 /**
  * Sends the process's client back to the configured scope family and delete-connection path, as
- * after a cold start. Nothing in the service needs it (a wrong guess corrects itself); a test that
- * changes the simulator's registration between cases does, so that counts do not depend on order.
+ * after a cold start. Nothing in the service calls it: what the client learned holds for the life of
+ * the process. Tests that change the simulator's registration between cases do, so that what they
+ * count does not depend on the cases before.
  */
 export function forgetLearnedMoneyhubFallbacks() {
   learned?.scopeFamilies.forget();

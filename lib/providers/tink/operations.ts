@@ -1,7 +1,8 @@
-// What the Tink handlers and the sweep call: each operation of the route table (README) with its cache
-// rule. Reads go through the response cache (per user scope, shorter freshness while a refresh is under way, stale
-// entries on provider failure); mutations invalidate the user after the provider acted or may have
-// acted (outcome unknown), awaited before the caller hears the answer. The client knows no cache.
+// What the Tink handlers and the sweep call: each operation of the route table (README) with its
+// cache rule. Reads go through the response cache (per user scope, shorter freshness while a refresh
+// is under way, stale entries on provider failure); mutations invalidate the user after the provider
+// acted or may have acted (outcome unknown), awaited before the caller hears the answer. The client
+// knows no cache.
 import type { CacheReadResult, ResponseCache } from '../../cache';
 import type { CallContext } from '../../call-context';
 import type { EnrollmentRegistry } from '../../registry';
