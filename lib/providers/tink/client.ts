@@ -8,6 +8,7 @@
 // TINK_USER_SCOPES did. No response cache here: see ./operations.ts.
 
 import { randomUUID } from 'node:crypto';
+import type * as z from 'zod';
 import type { CallContext } from '../../call-context';
 import type { CoreConfig, TinkConfig } from '../../config';
 import { logger } from '../../observability';
@@ -157,35 +158,11 @@ export class TinkClient {
   }
 
   async listCredentials(call: CallContext, userId: string): Promise<TinkCredentialList> {
-    return this.withUserToken(call, userId, (token) =>
-      this.transport.json(
-        {
-          operation: 'listCredentials',
-          method: 'GET',
-          path: '/api/v1/credentials/list',
-          headers: bearer(token),
-          call,
-          retry: true,
-        },
-        tinkCredentialList,
-      ),
-    );
+    return this.getAsUser(call, userId, 'listCredentials', '/api/v1/credentials/list', tinkCredentialList);
   }
 
   async getCredential(call: CallContext, userId: string, credentialId: string): Promise<TinkCredential> {
-    return this.withUserToken(call, userId, (token) =>
-      this.transport.json(
-        {
-          operation: 'getCredential',
-          method: 'GET',
-          path: credentialPath(credentialId),
-          headers: bearer(token),
-          call,
-          retry: true,
-        },
-        tinkCredential,
-      ),
-    );
+    return this.getAsUser(call, userId, 'getCredential', credentialPath(credentialId), tinkCredential);
   }
 
   /**
@@ -277,6 +254,22 @@ export class TinkClient {
   /** Drops every cached token (client and user) of this process. */
   forgetAllTokens() {
     this.tokens.clear();
+  }
+
+  /** A GET with the user's token, retried, its body checked against the schema. */
+  private getAsUser<Schema extends z.ZodType>(
+    call: CallContext,
+    userId: string,
+    operation: string,
+    path: string,
+    schema: Schema,
+  ): Promise<z.output<Schema>> {
+    return this.withUserToken(call, userId, (token) =>
+      this.transport.json(
+        { operation, method: 'GET', path, headers: bearer(token), call, retry: true },
+        schema,
+      ),
+    );
   }
 
   private withClientToken<T>(call: CallContext, scopes: string, action: (token: string) => Promise<T>) {
