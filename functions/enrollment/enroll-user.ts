@@ -3,15 +3,15 @@ import { createHandler } from '../../lib/http/handler';
 import { idempotentRequests } from '../../lib/http/idempotency';
 import { jsonResponse } from '../../lib/http/responses';
 import type { ProviderName } from '../../lib/provider-name';
-import { moneyhubUsers } from '../../lib/providers/moneyhub';
-import { tinkUsers } from '../../lib/providers/tink';
+import { moneyhubOperations } from '../../lib/providers/moneyhub';
+import { tinkOperations } from '../../lib/providers/tink';
 import { enrollmentRegistry } from '../../lib/registry';
 import { enrollmentPath, enrollmentQuery, enrollmentTarget } from './enrollment-route';
 
 /** One cached read of the user at its provider: an unknown user is the provider's 404, and no ghost is enrolled. */
 async function readUser(call: CallContext, provider: ProviderName, userId: string): Promise<void> {
-  if (provider === 'tink') await tinkUsers().listCredentials(call, userId);
-  else await moneyhubUsers().getUser(call, userId);
+  if (provider === 'tink') await tinkOperations().listCredentials(call, userId);
+  else await moneyhubOperations().getUser(call, userId);
 }
 
 export const handler = createHandler({

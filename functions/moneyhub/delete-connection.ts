@@ -1,9 +1,9 @@
 import { createHandler } from '../../lib/http/handler';
 import { emptyResponse } from '../../lib/http/responses';
-import { moneyhubUsers } from '../../lib/providers/moneyhub';
+import { moneyhubOperations } from '../../lib/providers/moneyhub';
 import { moneyhubConnectionPath, noQuery } from './moneyhub-route';
 
-const moneyhub = moneyhubUsers();
+const moneyhub = moneyhubOperations();
 
 export const handler = createHandler({
   operation: 'moneyhub.deleteConnection',

@@ -1,10 +1,10 @@
 import { createHandler } from '../../lib/http/handler';
 import { withLocalPageLinks } from '../../lib/http/paging';
 import { cachedJsonResponse } from '../../lib/http/responses';
-import { moneyhubUsers } from '../../lib/providers/moneyhub';
+import { moneyhubOperations } from '../../lib/providers/moneyhub';
 import { moneyhubUserPath, syncsQuery } from './moneyhub-route';
 
-const moneyhub = moneyhubUsers();
+const moneyhub = moneyhubOperations();
 
 export const handler = createHandler({
   operation: 'moneyhub.listSyncs',

@@ -1,10 +1,10 @@
 import { createHandler } from '../../lib/http/handler';
 import { idempotentRequests } from '../../lib/http/idempotency';
 import { jsonResponse } from '../../lib/http/responses';
-import { moneyhubUsers } from '../../lib/providers/moneyhub';
+import { moneyhubOperations } from '../../lib/providers/moneyhub';
 import { noQuery, registerUserBody } from './moneyhub-route';
 
-const moneyhub = moneyhubUsers();
+const moneyhub = moneyhubOperations();
 
 export const handler = createHandler({
   operation: 'moneyhub.registerUser',

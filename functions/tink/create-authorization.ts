@@ -1,10 +1,10 @@
 import { createHandler } from '../../lib/http/handler';
 import { jsonResponse } from '../../lib/http/responses';
-import { tinkUsers } from '../../lib/providers/tink';
+import { tinkOperations } from '../../lib/providers/tink';
 import { createAuthorizationBody } from './create-authorization-body';
 import { noQuery, tinkUserPath } from './tink-route';
 
-const tink = tinkUsers();
+const tink = tinkOperations();
 
 export const handler = createHandler({
   operation: 'tink.createAuthorization',

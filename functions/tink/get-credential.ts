@@ -1,9 +1,9 @@
 import { createHandler } from '../../lib/http/handler';
 import { cachedJsonResponse } from '../../lib/http/responses';
-import { tinkUsers } from '../../lib/providers/tink';
+import { tinkOperations } from '../../lib/providers/tink';
 import { noQuery, tinkCredentialPath } from './tink-route';
 
-const tink = tinkUsers();
+const tink = tinkOperations();
 
 export const handler = createHandler({
   operation: 'tink.getCredential',

@@ -1,11 +1,11 @@
 import { createHandler } from '../../lib/http/handler';
 import { idempotentRequests } from '../../lib/http/idempotency';
 import { emptyResponse } from '../../lib/http/responses';
-import { tinkUsers } from '../../lib/providers/tink';
+import { tinkOperations } from '../../lib/providers/tink';
 import { refreshCredentialBody } from './refresh-credential-body';
 import { noQuery, tinkCredentialPath } from './tink-route';
 
-const tink = tinkUsers();
+const tink = tinkOperations();
 
 export const handler = createHandler({
   operation: 'tink.refreshCredential',

@@ -6,6 +6,7 @@
 // attempt-failure.ts (failures and their words), response-decoding.ts (schemas), lost-answer.ts.
 import type * as z from 'zod';
 import type { CallContext } from '../call-context';
+import type { CoreConfig } from '../config';
 import { countMetric, logger, timingMetric } from '../observability';
 import type { ProviderName } from '../provider-name';
 import {
@@ -45,6 +46,22 @@ export interface TransportOptions {
   now?: () => number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** The retry, timeout and size settings, as every provider client takes them from the core configuration. */
+export function transportSettingsFrom(
+  core: CoreConfig,
+): Pick<
+  TransportOptions,
+  'maxAttempts' | 'attemptTimeoutMs' | 'retryBaseMs' | 'retryAfterCapSeconds' | 'maxBodyBytes'
+> {
+  return {
+    maxAttempts: core.PROVIDER_MAX_ATTEMPTS,
+    attemptTimeoutMs: core.PROVIDER_ATTEMPT_TIMEOUT_MS,
+    retryBaseMs: core.PROVIDER_RETRY_BASE_MS,
+    retryAfterCapSeconds: core.PROVIDER_RETRY_AFTER_CAP_SECONDS,
+    maxBodyBytes: core.PROVIDER_MAX_BODY_BYTES,
+  };
 }
 
 export interface ProviderRequest {

@@ -7,8 +7,8 @@ import { callContextFrom } from '../call-context';
 import { coreConfig, type SweepConfig, sweepConfig } from '../config';
 import { countMetric, logger } from '../observability';
 import type { ProviderName } from '../provider-name';
-import { moneyhubUsers } from '../providers/moneyhub';
-import { tinkUsers } from '../providers/tink';
+import { moneyhubOperations } from '../providers/moneyhub';
+import { tinkOperations } from '../providers/tink';
 import { enrollmentRegistry } from '../registry';
 import { dynamoDocumentClient } from '../table/client';
 import { CursorStore } from './cursor';
@@ -22,13 +22,13 @@ function targetsFor(config: SweepConfig): Partial<Record<ProviderName, SweepTarg
   const targets: Partial<Record<ProviderName, SweepTarget>> = {};
   if (config.SWEEP_PROVIDERS.includes('tink')) {
     targets.tink = tinkSweepTarget({
-      users: tinkUsers(),
+      operations: tinkOperations(),
       refreshAfterSeconds: config.SWEEP_TINK_REFRESH_AFTER_SECONDS,
     });
   }
   if (config.SWEEP_PROVIDERS.includes('moneyhub')) {
     targets.moneyhub = moneyhubSweepTarget({
-      users: moneyhubUsers(),
+      operations: moneyhubOperations(),
       syncAfterSeconds: config.SWEEP_MONEYHUB_SYNC_AFTER_SECONDS,
     });
   }

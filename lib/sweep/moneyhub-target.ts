@@ -1,4 +1,4 @@
-import type { MoneyhubUsers, UserConnection } from '../providers/moneyhub';
+import type { MoneyhubOperations, UserConnection } from '../providers/moneyhub';
 import { ItemDecision, listedItemsTarget, type SweepTarget } from './sweep';
 
 const needsUserErrors = new Set(['mfa_required', 'credentials_error', 'resync']);
@@ -33,16 +33,16 @@ export function moneyhubConnectionDecision(
 }
 
 export function moneyhubSweepTarget(options: {
-  users: MoneyhubUsers;
+  operations: MoneyhubOperations;
   syncAfterSeconds: number;
   now?: () => number;
 }): SweepTarget {
   return listedItemsTarget({
     list: async (call, userId) =>
-      (await options.users.listConnections(call, userId, { noCache: true })).value.data,
+      (await options.operations.listConnections(call, userId, { noCache: true })).value.data,
     decide: (connection, nowMs) =>
       moneyhubConnectionDecision(connection, options.syncAfterSeconds * 1000, nowMs),
-    act: (call, userId, connectionId) => options.users.syncConnection(call, userId, connectionId),
+    act: (call, userId, connectionId) => options.operations.syncConnection(call, userId, connectionId),
     now: options.now,
   });
 }

@@ -1,4 +1,4 @@
-import type { TinkCredential, TinkUsers } from '../providers/tink';
+import type { TinkCredential, TinkOperations } from '../providers/tink';
 import { inProgressStatuses } from '../providers/tink';
 import { ItemDecision, listedItemsTarget, type SweepTarget } from './sweep';
 
@@ -22,16 +22,16 @@ export function tinkCredentialDecision(
 }
 
 export function tinkSweepTarget(options: {
-  users: TinkUsers;
+  operations: TinkOperations;
   refreshAfterSeconds: number;
   now?: () => number;
 }): SweepTarget {
   return listedItemsTarget({
     list: async (call, userId) =>
-      (await options.users.listCredentials(call, userId, { noCache: true })).value.credentials,
+      (await options.operations.listCredentials(call, userId, { noCache: true })).value.credentials,
     decide: (credential, nowMs) =>
       tinkCredentialDecision(credential, options.refreshAfterSeconds * 1000, nowMs),
-    act: (call, userId, credentialId) => options.users.refreshCredential(call, userId, credentialId),
+    act: (call, userId, credentialId) => options.operations.refreshCredential(call, userId, credentialId),
     now: options.now,
   });
 }

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { handler as listCredentials } from '../../functions/tink/list-credentials';
 import { coreConfig } from '../../lib/config';
 import { logger } from '../../lib/observability';
-import { tinkUsers } from '../../lib/providers/tink';
+import { tinkOperations } from '../../lib/providers/tink';
 import { type CapturedLogs, captureLogs } from '../support/logs';
 import {
   call,
@@ -108,8 +108,8 @@ describe('A provider body too large for one DynamoDB item', () => {
     logs = captureLogs();
 
     // Act
-    const first = await tinkUsers().listCredentials(readCall(), userId);
-    const second = await tinkUsers().listCredentials(readCall(), userId);
+    const first = await tinkOperations().listCredentials(readCall(), userId);
+    const second = await tinkOperations().listCredentials(readCall(), userId);
     logs.restore();
 
     // Assess: both from the provider, neither stored, no warning

@@ -23,7 +23,7 @@ import { handler as getCredential } from '../../functions/tink/get-credential';
 import { handler as getUserAccessToken } from '../../functions/tink/get-user-access-token';
 import { handler as listCredentials } from '../../functions/tink/list-credentials';
 import { handler as refreshCredential } from '../../functions/tink/refresh-credential';
-import { moneyhubClient } from '../../lib/providers/moneyhub';
+import { forgetLearnedMoneyhubFallbacks, moneyhubClient } from '../../lib/providers/moneyhub';
 import { tinkClient } from '../../lib/providers/tink';
 import { dynamoDocumentClient } from '../../lib/table/client';
 import type { Fault } from '../../local/simulators/harness';
@@ -675,7 +675,7 @@ const matrix = interleave(cells(tinkRows), cells(moneyhubRows));
 
 beforeAll(async () => {
   await Promise.all([tinkControl.reset(), moneyhubControl.reset()]);
-  moneyhubClient().forgetLearnedFallbacks();
+  forgetLearnedMoneyhubFallbacks();
 });
 
 afterAll(async () => {

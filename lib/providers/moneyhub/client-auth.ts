@@ -4,7 +4,8 @@
 // assertions never leave this module except inside the token request itself.
 import { randomUUID } from 'node:crypto';
 import { type CryptoKey, importJWK, type JWK, SignJWT } from 'jose';
-import { ConfigError } from '../../config';
+import { ConfigError, type MoneyhubConfig } from '../../config';
+import { resolveSecret } from '../secrets';
 
 export const clientAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -147,4 +148,30 @@ export function clientSecretBasic(options: {
     },
     form: async () => ({}),
   };
+}
+
+/** The authentication the configuration selects (MONEYHUB_AUTH_METHOD); its secret is read when a token is requested. */
+export function authenticationFrom(moneyhub: MoneyhubConfig): ClientAuthentication {
+  const clientId = moneyhub.MONEYHUB_CLIENT_ID;
+  if (moneyhub.MONEYHUB_AUTH_METHOD === 'client_secret_basic') {
+    return clientSecretBasic({
+      clientId,
+      clientSecret: () =>
+        resolveSecret(
+          'MONEYHUB_CLIENT_SECRET',
+          moneyhub.MONEYHUB_CLIENT_SECRET,
+          moneyhub.MONEYHUB_CLIENT_SECRET_PARAMETER,
+        ),
+    });
+  }
+  return privateKeyJwt({
+    clientId,
+    audience: `${moneyhub.MONEYHUB_IDENTITY_URL.replace(/\/$/, '')}/oidc`,
+    privateJwk: () =>
+      resolveSecret(
+        'MONEYHUB_PRIVATE_JWK',
+        moneyhub.MONEYHUB_PRIVATE_JWK,
+        moneyhub.MONEYHUB_PRIVATE_JWK_PARAMETER,
+      ),
+  });
 }

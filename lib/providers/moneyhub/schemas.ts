@@ -2,6 +2,8 @@
 // tomorrow is kept and passed through; only what this service relies on is required (Moneyhub's own
 // client's types have drifted from its responses, so the rest is typed but optional and nullable).
 import * as z from 'zod';
+import { parseErrorBody } from '../error-body';
+import type { ProviderErrorBody } from '../transport';
 
 const text = z.string().nullish();
 
@@ -85,3 +87,12 @@ export const syncStarted = z.looseObject({
   meta: z.looseObject({}).nullish(),
 });
 export type SyncStarted = z.output<typeof syncStarted>;
+
+/** Moneyhub's `{code, message, correlationId}`, OAuth's `{error, error_description}`, or plain text. */
+export function parseMoneyhubErrorBody(text: string): ProviderErrorBody {
+  return parseErrorBody(text, {
+    message: ['message', 'error_description', 'error'],
+    code: ['code', 'error'],
+    requestId: ['correlationId'],
+  });
+}

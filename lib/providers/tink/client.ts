@@ -5,26 +5,28 @@
 // itself (a token, a grant or exchange behind a read) is never the caller's fault: 502, Tink's words
 // in one log line only. Tink refusing a scope the app is not entitled to is not a bad token either:
 // no re-mint; 403 naming the scope when the caller asked for it, a configuration error when
-// TINK_USER_SCOPES did. No response cache here: see ./index.ts.
+// TINK_USER_SCOPES did. No response cache here: see ./operations.ts.
 
 import { randomUUID } from 'node:crypto';
+import type * as z from 'zod';
 import type { CallContext } from '../../call-context';
 import type { CoreConfig, TinkConfig } from '../../config';
 import { logger } from '../../observability';
-import { parseErrorBody } from '../error-body';
+import { AccessTokens, bearer, mintedToken } from '../access-tokens';
 import { ProviderError, ProviderFailure } from '../errors';
 import { deleteAllowingLostAnswer } from '../lost-answer';
 import { encodePathSegment } from '../request-encoding';
 import { decodeJson } from '../response-decoding';
 import { resolveSecret } from '../secrets';
-import { type MintedToken, TokenCache } from '../token-cache';
+import type { MintedToken, TokenCache } from '../token-cache';
 import {
-  type ProviderErrorBody,
   type ProviderRequest,
   type ProviderResponse,
   ProviderTransport,
+  transportSettingsFrom,
 } from '../transport';
 import {
+  parseTinkErrorBody,
   type TinkCreatedUser,
   type TinkCredential,
   type TinkCredentialList,
@@ -71,14 +73,6 @@ export interface TinkClientOptions {
   tokens?: TokenCache;
 }
 
-/** Tink's error bodies: `{errorMessage, errorCode}`, OAuth's `{error, error_description}`, or plain text. */
-export function parseTinkErrorBody(text: string): ProviderErrorBody {
-  return parseErrorBody(text, {
-    message: ['errorMessage', 'error_description', 'message', 'error'],
-    code: ['errorCode', 'error'],
-  });
-}
-
 /** Comma-separated, trimmed, de-duplicated, in a stable order (so one scope set is one token key). */
 function scopeList(scopes: readonly string[] | string): string {
   const list = typeof scopes === 'string' ? scopes.split(',') : scopes;
@@ -106,13 +100,11 @@ function scopesNamedIn(message: string, requested: readonly string[]): string[] 
   return named.length > 0 ? named : [...requested];
 }
 
-const clientTokenKey = (scope: string) => `client|${scope}`;
-const userTokenPrefix = (userId: string) => `user|${userId}|`;
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+const credentialPath = (credentialId: string) => `/api/v1/credentials/${encodePathSegment(credentialId)}`;
 
 export class TinkClient {
   private readonly transport: ProviderTransport;
-  private readonly tokens: TokenCache;
+  private readonly tokens: AccessTokens;
   private readonly userScope: string;
 
   constructor(private readonly options: TinkClientOptions) {
@@ -122,14 +114,10 @@ export class TinkClient {
       baseUrl: tink.TINK_BASE_URL,
       traceHeader: 'X-Client-Trace-ID',
       parseErrorBody: parseTinkErrorBody,
-      maxAttempts: core.PROVIDER_MAX_ATTEMPTS,
-      attemptTimeoutMs: core.PROVIDER_ATTEMPT_TIMEOUT_MS,
-      retryBaseMs: core.PROVIDER_RETRY_BASE_MS,
-      retryAfterCapSeconds: core.PROVIDER_RETRY_AFTER_CAP_SECONDS,
-      maxBodyBytes: core.PROVIDER_MAX_BODY_BYTES,
+      ...transportSettingsFrom(core),
       fetch: options.fetch,
     });
-    this.tokens = options.tokens ?? new TokenCache();
+    this.tokens = new AccessTokens(options.tokens);
     this.userScope = scopeList(tink.TINK_USER_SCOPES);
   }
 
@@ -170,35 +158,11 @@ export class TinkClient {
   }
 
   async listCredentials(call: CallContext, userId: string): Promise<TinkCredentialList> {
-    return this.withUserToken(call, userId, (token) =>
-      this.transport.json(
-        {
-          operation: 'listCredentials',
-          method: 'GET',
-          path: '/api/v1/credentials/list',
-          headers: bearer(token),
-          call,
-          retry: true,
-        },
-        tinkCredentialList,
-      ),
-    );
+    return this.getAsUser(call, userId, 'listCredentials', '/api/v1/credentials/list', tinkCredentialList);
   }
 
   async getCredential(call: CallContext, userId: string, credentialId: string): Promise<TinkCredential> {
-    return this.withUserToken(call, userId, (token) =>
-      this.transport.json(
-        {
-          operation: 'getCredential',
-          method: 'GET',
-          path: `/api/v1/credentials/${encodePathSegment(credentialId)}`,
-          headers: bearer(token),
-          call,
-          retry: true,
-        },
-        tinkCredential,
-      ),
-    );
+    return this.getAsUser(call, userId, 'getCredential', credentialPath(credentialId), tinkCredential);
   }
 
   /**
@@ -210,7 +174,7 @@ export class TinkClient {
       deleteAllowingLostAnswer(this.transport, {
         operation: 'deleteCredential',
         method: 'DELETE',
-        path: `/api/v1/credentials/${encodePathSegment(credentialId)}`,
+        path: credentialPath(credentialId),
         headers: bearer(token),
         call,
         retry: true,
@@ -232,7 +196,7 @@ export class TinkClient {
       this.transport.acknowledged({
         operation: 'refreshCredential',
         method: 'POST',
-        path: `/api/v1/credentials/${encodePathSegment(credentialId)}/refresh`,
+        path: `${credentialPath(credentialId)}/refresh`,
         query: { items, authenticate: authenticate === undefined ? undefined : String(authenticate) },
         headers: bearer(token),
         body: hasBody ? { json: body } : undefined,
@@ -284,7 +248,7 @@ export class TinkClient {
 
   /** Drops the user's cached token(s), e.g. after the user was deleted. */
   forgetUser(userId: string) {
-    this.tokens.forgetPrefix(userTokenPrefix(userId));
+    this.tokens.forgetUser(userId);
   }
 
   /** Drops every cached token (client and user) of this process. */
@@ -292,14 +256,31 @@ export class TinkClient {
     this.tokens.clear();
   }
 
+  /** A GET with the user's token, retried, its body checked against the schema. */
+  private getAsUser<Schema extends z.ZodType>(
+    call: CallContext,
+    userId: string,
+    operation: string,
+    path: string,
+    schema: Schema,
+  ): Promise<z.output<Schema>> {
+    return this.withUserToken(call, userId, (token) =>
+      this.transport.json(
+        { operation, method: 'GET', path, headers: bearer(token), call, retry: true },
+        schema,
+      ),
+    );
+  }
+
   private withClientToken<T>(call: CallContext, scopes: string, action: (token: string) => Promise<T>) {
     const scope = scopeList(scopes);
-    return this.tokens.use(clientTokenKey(scope), () => this.mintClientToken(call, scope), action);
+    return this.tokens.forClient(scope, () => this.mintClientToken(call, scope), action);
   }
 
   private withUserToken<T>(call: CallContext, userId: string, action: (token: string) => Promise<T>) {
-    return this.tokens.use(
-      `${userTokenPrefix(userId)}${this.userScope}`,
+    return this.tokens.forUser(
+      userId,
+      this.userScope,
       () => this.mintUserToken(call, userId, this.userScope),
       action,
     );
@@ -326,16 +307,18 @@ export class TinkClient {
     const response = await this.transport.send(request);
     if (response.status === 400 || response.status === 401) throw this.refusedOwnRequest(request, response);
     const token = decodeJson({ provider: 'tink', operation: request.operation }, response, tinkTokenResponse);
-    logger.debug('Minted a Tink client token', { scope, expiresInSeconds: token.expires_in });
-    return { accessToken: token.access_token, expiresInSeconds: token.expires_in };
+    return mintedToken('tink', 'client', scope, token);
   }
 
   /** The server-side recipe: authorization grant for the user, then the code exchange. */
   private async mintUserToken(call: CallContext, userId: string, scope: string): Promise<MintedToken> {
     const code = await this.grant(call, { userId, scope: scope.split(',') }, 'userToken.grant', 'service');
-    const token = await this.exchange(call, code, 'userToken.exchange', 'service');
-    logger.debug('Minted a Tink user token', { scope, expiresInSeconds: token.expires_in });
-    return { accessToken: token.access_token, expiresInSeconds: token.expires_in };
+    return mintedToken(
+      'tink',
+      'user',
+      scope,
+      await this.exchange(call, code, 'userToken.exchange', 'service'),
+    );
   }
 
   private grant(

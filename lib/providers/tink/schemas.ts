@@ -1,6 +1,8 @@
 // Tink's responses as docs/providers.md describes them. Loose objects: a field Tink adds tomorrow is
 // kept and passed through, never a failure; a field we rely on that is missing or mistyped is.
 import * as z from 'zod';
+import { parseErrorBody } from '../error-body';
+import type { ProviderErrorBody } from '../transport';
 
 /** Credential statuses during which a refresh is under way (the cache keeps them briefly). */
 export const inProgressStatuses: ReadonlySet<string> = new Set(['CREATED', 'AUTHENTICATING', 'UPDATING']);
@@ -50,3 +52,11 @@ export const tinkWebhookEndpoint = z.looseObject({
   secret: z.string().min(1),
 });
 export type TinkWebhookEndpoint = z.output<typeof tinkWebhookEndpoint>;
+
+/** Tink's error bodies: `{errorMessage, errorCode}`, OAuth's `{error, error_description}`, or plain text. */
+export function parseTinkErrorBody(text: string): ProviderErrorBody {
+  return parseErrorBody(text, {
+    message: ['errorMessage', 'error_description', 'message', 'error'],
+    code: ['errorCode', 'error'],
+  });
+}

@@ -12,7 +12,7 @@ import { handler as getUser } from '../../../functions/moneyhub/get-user';
 import { handler as listConnections } from '../../../functions/moneyhub/list-connections';
 import { handler as listSyncs } from '../../../functions/moneyhub/list-syncs';
 import { handler as registerUser } from '../../../functions/moneyhub/register-user';
-import { moneyhubClient } from '../../../lib/providers/moneyhub';
+import { forgetLearnedMoneyhubFallbacks } from '../../../lib/providers/moneyhub';
 import { dynamoDocumentClient } from '../../../lib/table/client';
 import { MoneyhubSimulatorControl, type SeedRequest } from '../../../local/simulators/moneyhub';
 import { countDynamoRequests } from '../../support/dynamo-requests';
@@ -64,7 +64,7 @@ export async function startCounting() {
  */
 export async function resetWorld() {
   await control.reset();
-  moneyhubClient().forgetLearnedFallbacks();
+  forgetLearnedMoneyhubFallbacks();
 }
 
 /** Makes sure the client holds the tokens the routes need, so later counts show route calls only. */

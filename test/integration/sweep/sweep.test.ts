@@ -4,8 +4,8 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { CacheStatus } from '../../../lib/cache';
 import { callContextFrom } from '../../../lib/call-context';
-import { moneyhubUsers } from '../../../lib/providers/moneyhub';
-import { tinkUsers } from '../../../lib/providers/tink';
+import { moneyhubOperations } from '../../../lib/providers/moneyhub';
+import { tinkOperations } from '../../../lib/providers/tink';
 import { enrollmentRegistry } from '../../../lib/registry';
 import { runScheduledSweep, type SweepSummary } from '../../../lib/sweep';
 import { lambdaContext } from '../../support/events';
@@ -160,9 +160,9 @@ describe('Function: runScheduledSweep', () => {
     const [dueTink, quietTink] = await seedTinkUsers([[kind(tk, 'due')], [kind(tk, 'not-due')]]);
     const [dueMoneyhub, quietMoneyhub] = await seedMoneyhubUsers([[kind(mk, 'due')], [kind(mk, 'not-due')]]);
     const call = () => callContextFrom(lambdaContext());
-    const readTink = (userId: string) => tinkUsers().listCredentials(call(), userId);
-    const readConnections = (userId: string) => moneyhubUsers().listConnections(call(), userId);
-    const readSyncs = (userId: string) => moneyhubUsers().listSyncs(call(), userId);
+    const readTink = (userId: string) => tinkOperations().listCredentials(call(), userId);
+    const readConnections = (userId: string) => moneyhubOperations().listConnections(call(), userId);
+    const readSyncs = (userId: string) => moneyhubOperations().listSyncs(call(), userId);
     for (const item of [dueTink, quietTink]) await readTink(item?.userId as string);
     for (const item of [dueMoneyhub, quietMoneyhub]) {
       await readConnections(item?.userId as string);

@@ -12,7 +12,7 @@ import { handler as listCredentials } from '../../../functions/tink/list-credent
 import { responseCache } from '../../../lib/cache';
 import { coreConfig } from '../../../lib/config';
 import { logger } from '../../../lib/observability';
-import { TinkUsers, tinkClient } from '../../../lib/providers/tink';
+import { TinkOperations, tinkClient } from '../../../lib/providers/tink';
 import { type EnrollmentRegistry, enrollmentRegistry } from '../../../lib/registry';
 import { dynamoDocumentClient } from '../../../lib/table/client';
 import { captureLogs } from '../../support/logs';
@@ -160,7 +160,7 @@ describe('Route: POST /tink/users', () => {
         throw new Error('registry unavailable');
       },
     } as unknown as EnrollmentRegistry;
-    const tink = new TinkUsers({
+    const tink = new TinkOperations({
       client: tinkClient(),
       cache: responseCache(),
       registry,
