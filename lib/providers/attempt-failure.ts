@@ -4,9 +4,9 @@
 import { redactSecrets } from '../observability';
 import type { ProviderName } from '../provider-name';
 import { ResponseTooLargeError } from './capped-body';
+import type { ProviderErrorBody } from './error-body';
 import { failureForStatus, ProviderError, ProviderFailure } from './errors';
 import { parseRetryAfterSeconds } from './retry-after';
-import type { ProviderErrorBody } from './transport';
 
 export interface AttemptFailureDetails {
   failure: ProviderFailure;

@@ -1,6 +1,11 @@
 // Providers answer errors in several shapes (their own JSON, OAuth's `{error, error_description}`,
 // plain text). Each provider names the fields it uses, in order of preference; this reads any of them.
-import type { ProviderErrorBody } from './transport';
+/** What an error answer says, whatever its shape: every field optional, none trusted. */
+export interface ProviderErrorBody {
+  message?: string;
+  code?: string;
+  requestId?: string;
+}
 
 export interface ErrorBodyFields {
   message: string[];

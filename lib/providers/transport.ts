@@ -18,15 +18,10 @@ import {
   providerErrorOf,
 } from './attempt-failure';
 import { ResponseTooLargeError, readCappedText } from './capped-body';
+import type { ProviderErrorBody } from './error-body';
 import { type ProviderError, ProviderFailure } from './errors';
 import { encodeBody, type QueryParameters, type RequestBody, requestUrl } from './request-encoding';
 import { checkAcknowledgement, decodeJson } from './response-decoding';
-
-export interface ProviderErrorBody {
-  message?: string;
-  code?: string;
-  requestId?: string;
-}
 
 export interface TransportOptions {
   provider: ProviderName;

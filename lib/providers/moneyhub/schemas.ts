@@ -2,8 +2,8 @@
 // tomorrow is kept and passed through; only what this service relies on is required (Moneyhub's own
 // client's types have drifted from its responses, so the rest is typed but optional and nullable).
 import * as z from 'zod';
+import type { ProviderErrorBody } from '../error-body';
 import { parseErrorBody } from '../error-body';
-import type { ProviderErrorBody } from '../transport';
 
 const text = z.string().nullish();
 

@@ -1,8 +1,8 @@
 // Tink's responses as docs/providers.md describes them. Loose objects: a field Tink adds tomorrow is
 // kept and passed through, never a failure; a field we rely on that is missing or mistyped is.
 import * as z from 'zod';
+import type { ProviderErrorBody } from '../error-body';
 import { parseErrorBody } from '../error-body';
-import type { ProviderErrorBody } from '../transport';
 
 /** Credential statuses during which a refresh is under way (the cache keeps them briefly). */
 export const inProgressStatuses: ReadonlySet<string> = new Set(['CREATED', 'AUTHENTICATING', 'UPDATING']);
