@@ -2,8 +2,8 @@
 // `/moneyhub/users/{userId}/enrollment`; the provider is the path's first segment, and the user id
 // must have that provider's shape.
 import * as z from 'zod';
-import { providerUserId, userIdOf } from '../../lib/http/ids';
 import { RequestValidationError } from '../../lib/http/problem';
+import { providerUserId, userIdOf } from '../../lib/ids';
 import type { ProviderName } from '../../lib/provider-name';
 
 export const enrollmentPath = z.object({ userId: providerUserId });

@@ -2,7 +2,7 @@
 // body, the syncs page. Everything is checked before any provider call; objects are strict (an
 // unknown key is a 400).
 import * as z from 'zod';
-import { moneyhubConnectionId, moneyhubUserId } from '../../lib/http/ids';
+import { moneyhubConnectionId, moneyhubUserId } from '../../lib/ids';
 
 export const moneyhubUserPath = z.strictObject({ userId: moneyhubUserId });
 

@@ -1,7 +1,7 @@
 // What this API accepts on its Tink routes, shared by the handlers: ids in paths, markets, locales,
 // scopes. Everything is checked before any provider call; objects are strict (an unknown key is a 400).
 import * as z from 'zod';
-import { tinkId, tinkUserId } from '../../lib/http/ids';
+import { tinkId, tinkUserId } from '../../lib/ids';
 
 export const tinkUserPath = z.strictObject({ userId: tinkUserId });
 

@@ -2,7 +2,7 @@
 // means that user's data at Tink may have changed. `context` carries `userId` plus either
 // `externalUserId` or (in one of Tink's guides) `externalReference`: only `userId` is required.
 import * as z from 'zod';
-import { tinkId } from '../http/ids';
+import { tinkId } from '../ids';
 
 export const tinkWebhookMessage = z.object({
   event: z.string().min(1).max(128),
