@@ -5,20 +5,20 @@
 // against the httpApi events of functions/*.yml. A row names the request schemas the handler
 // validates with, so the document cannot drift from what the handler accepts.
 import type * as z from 'zod';
-import { enrollmentPath, enrollmentQuery } from '../functions/enrollment/enrollment-route';
+import { enrollmentPath } from '../functions/enrollment/enrollment-route';
 import type { RouteKey } from '../functions/fallback/route-table';
 import {
   moneyhubConnectionPath,
-  noQuery as moneyhubNoQuery,
   moneyhubUserPath,
   registerUserBody,
   syncsQuery,
 } from '../functions/moneyhub/moneyhub-route';
+import { noQuery } from '../functions/route-shapes';
 import { createAuthorizationBody } from '../functions/tink/create-authorization-body';
 import { createUserBody } from '../functions/tink/create-user-body';
 import { codeExchangeBody } from '../functions/tink/get-user-access-token-body';
 import { refreshCredentialBody } from '../functions/tink/refresh-credential-body';
-import { tinkCredentialPath, noQuery as tinkNoQuery, tinkUserPath } from '../functions/tink/tink-route';
+import { tinkCredentialPath, tinkUserPath } from '../functions/tink/tink-route';
 import type { ProviderName } from '../lib/provider-name';
 import {
   connectionSyncList,
@@ -123,7 +123,7 @@ function userEnrollment(provider: ProviderName): { enrol: RouteSpec; unenrol: Ro
         'Idempotent: enrolling an enrolled user changes nothing. The user is first read at its provider (through the cache): a user the provider does not know is a 404 and is not enrolled.',
       access: Access.write,
       callsProvider: true,
-      request: { path: enrollmentPath, query: enrollmentQuery },
+      request: { path: enrollmentPath, query: noQuery },
       success: [
         {
           status: 200,
@@ -139,7 +139,7 @@ function userEnrollment(provider: ProviderName): { enrol: RouteSpec; unenrol: Ro
       tag,
       summary: `Take a ${label} user out of the scheduled refresh`,
       access: Access.write,
-      request: { path: enrollmentPath, query: enrollmentQuery },
+      request: { path: enrollmentPath, query: noQuery },
       success: [{ status: 204, description: 'The user is not enrolled (whether it was or not).' }],
     },
   };
@@ -193,7 +193,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     summary: 'Create a Tink user and enrol it for scheduled refresh',
     access: Access.write,
     request: {
-      query: tinkNoQuery,
+      query: noQuery,
       body: createUserBody,
       bodyRequired: true,
       bodyExample: examples.tinkCreateUserRequest,
@@ -207,7 +207,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     tag: 'Tink',
     summary: 'Delete a Tink user, purge its cache and un-enrol it',
     access: Access.write,
-    request: { path: tinkUserPath, query: tinkNoQuery },
+    request: { path: tinkUserPath, query: noQuery },
     success: deleted,
     callsProvider: true,
   },
@@ -219,7 +219,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     access: Access.tokens,
     request: {
       path: tinkUserPath,
-      query: tinkNoQuery,
+      query: noQuery,
       body: createAuthorizationBody,
       bodyRequired: true,
       bodyExample: examples.tinkAuthorizationRequest,
@@ -239,7 +239,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     description: 'Never retried, never stored, `Cache-Control: no-store`.',
     access: Access.tokens,
     request: {
-      query: tinkNoQuery,
+      query: noQuery,
       body: codeExchangeBody,
       bodyRequired: true,
       bodyExample: examples.tinkCodeExchangeRequest,
@@ -252,7 +252,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     tag: 'Tink',
     summary: "List a Tink user's credentials (cached)",
     access: Access.read,
-    request: { path: tinkUserPath, query: tinkNoQuery },
+    request: { path: tinkUserPath, query: noQuery },
     success: jsonSuccess(
       200,
       "Tink's credential list, passed through.",
@@ -267,7 +267,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     tag: 'Tink',
     summary: "Get one of a Tink user's credentials (cached)",
     access: Access.read,
-    request: { path: tinkCredentialPath, query: tinkNoQuery },
+    request: { path: tinkCredentialPath, query: noQuery },
     success: jsonSuccess(200, "Tink's credential, passed through.", tinkCredential, examples.tinkCredential),
     cached: true,
     callsProvider: true,
@@ -277,7 +277,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     tag: 'Tink',
     summary: "Delete a Tink credential and invalidate the user's cache",
     access: Access.write,
-    request: { path: tinkCredentialPath, query: tinkNoQuery },
+    request: { path: tinkCredentialPath, query: noQuery },
     success: deleted,
     callsProvider: true,
   },
@@ -288,7 +288,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     access: Access.write,
     request: {
       path: tinkCredentialPath,
-      query: tinkNoQuery,
+      query: noQuery,
       body: refreshCredentialBody,
       bodyExample: examples.tinkRefreshRequest,
     },
@@ -302,7 +302,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     summary: 'Register a Moneyhub user ahead of any connection and enrol it for scheduled syncs',
     access: Access.write,
     request: {
-      query: moneyhubNoQuery,
+      query: noQuery,
       body: registerUserBody,
       bodyExample: examples.moneyhubRegisterRequest,
     },
@@ -320,7 +320,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     tag: 'Moneyhub',
     summary: 'Get a Moneyhub user (cached)',
     access: Access.read,
-    request: { path: moneyhubUserPath, query: moneyhubNoQuery },
+    request: { path: moneyhubUserPath, query: noQuery },
     success: jsonSuccess(200, "Moneyhub's user, passed through.", moneyhubUser, examples.moneyhubUser),
     cached: true,
     callsProvider: true,
@@ -330,7 +330,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     tag: 'Moneyhub',
     summary: 'Delete a Moneyhub user, purge its cache and un-enrol it',
     access: Access.write,
-    request: { path: moneyhubUserPath, query: moneyhubNoQuery },
+    request: { path: moneyhubUserPath, query: noQuery },
     success: deleted,
     callsProvider: true,
   },
@@ -339,7 +339,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     tag: 'Moneyhub',
     summary: "List a Moneyhub user's connections (cached)",
     access: Access.read,
-    request: { path: moneyhubUserPath, query: moneyhubNoQuery },
+    request: { path: moneyhubUserPath, query: noQuery },
     success: jsonSuccess(
       200,
       "Moneyhub's connection list, passed through.",
@@ -354,7 +354,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     tag: 'Moneyhub',
     summary: "Get one of a Moneyhub user's connections (served from the cached list)",
     access: Access.read,
-    request: { path: moneyhubConnectionPath, query: moneyhubNoQuery },
+    request: { path: moneyhubConnectionPath, query: noQuery },
     success: jsonSuccess(
       200,
       'The connection, from the (cached) connection list.',
@@ -369,7 +369,7 @@ export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
     tag: 'Moneyhub',
     summary: "Delete a Moneyhub connection and invalidate the user's cache",
     access: Access.write,
-    request: { path: moneyhubConnectionPath, query: moneyhubNoQuery },
+    request: { path: moneyhubConnectionPath, query: noQuery },
     success: deleted,
     callsProvider: true,
   },

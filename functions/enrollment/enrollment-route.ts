@@ -8,9 +8,6 @@ import type { ProviderName } from '../../lib/provider-name';
 
 export const enrollmentPath = z.object({ userId: providerUserId });
 
-/** Like every route that takes no query parameters, the enrolment routes refuse any. */
-export const enrollmentQuery = z.strictObject({});
-
 function providerOf(rawPath: string): ProviderName {
   const first = rawPath.split('/')[1];
   if (first === 'tink' || first === 'moneyhub') return first;
