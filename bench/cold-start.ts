@@ -7,15 +7,14 @@
 // node (medians); then one summary line. Bounded: a fixed number of rounds. Loopback only.
 import './quiet';
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCacheTable, startDynalite } from '../local/dynamodb';
-import { MoneyhubSimulatorControl, startMoneyhubSimulator } from '../local/simulators/moneyhub';
-import { generateClientKey } from '../local/simulators/moneyhub/demo-data';
-import { startTinkSimulator, TinkSimulatorControl } from '../local/simulators/tink';
 import { coldStartGoals, zippedBudgetKiB } from './budgets';
+import { runBench } from './run-bench';
+import { startSimulatedProviders } from './simulated-providers';
 import { readZippedBundle } from './zip';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -128,26 +127,11 @@ async function main() {
   const packageDir = packageService();
   const unpackDir = mkdtempSync(path.join(tmpdir(), 'obu-cold-start-'));
   const dynamo = await startDynalite();
-  const tinkSecret = randomBytes(24).toString('base64url');
-  const tinkServer = await startTinkSimulator({
-    clients: [{ clientId: 'bench-tink', clientSecret: tinkSecret }],
-  });
-  const moneyhubKey = await generateClientKey('RS256');
-  const moneyhubServer = await startMoneyhubSimulator({
-    clients: [
-      {
-        clientId: 'bench-moneyhub',
-        tokenEndpointAuthMethod: 'private_key_jwt',
-        jwks: moneyhubKey.publicJwks,
-        signingAlg: moneyhubKey.alg,
-      },
-    ],
-  });
+  const providers = await startSimulatedProviders();
   try {
     const tableName = 'bench-cold-start';
     await createCacheTable(dynamo.endpoint, tableName);
-    const tink = new TinkSimulatorControl(tinkServer.url);
-    const moneyhub = new MoneyhubSimulatorControl(moneyhubServer.url);
+    const { tink, moneyhub } = providers;
     const [tinkUser] = (await tink.seed({ users: [{ market: 'SE', credentials: [{ status: 'UPDATED' }] }] }))
       .users;
     const [moneyhubUser] = await moneyhub.seed({ users: [{ connections: [{ status: 'ok', error: null }] }] });
@@ -170,14 +154,7 @@ async function main() {
       POWERTOOLS_SERVICE_NAME: 'open-banking-users',
       POWERTOOLS_METRICS_NAMESPACE: 'OpenBankingUsers',
       POWERTOOLS_LOG_LEVEL: 'INFO',
-      TINK_BASE_URL: tinkServer.url,
-      TINK_CLIENT_ID: 'bench-tink',
-      TINK_CLIENT_SECRET: tinkSecret,
-      MONEYHUB_IDENTITY_URL: moneyhubServer.url,
-      MONEYHUB_DATA_API_URL: `${moneyhubServer.url}/v3`,
-      MONEYHUB_CLIENT_ID: 'bench-moneyhub',
-      MONEYHUB_AUTH_METHOD: 'private_key_jwt',
-      MONEYHUB_PRIVATE_JWK: JSON.stringify(moneyhubKey.privateJwk),
+      ...providers.env,
     };
 
     const tinkUserPath = `/tink/users/${tinkUser.userId}`;
@@ -299,17 +276,11 @@ async function main() {
     if (providerCalls > 0)
       throw new Error('A cold read went to the provider: the figures are not cache hits');
   } finally {
-    await moneyhubServer.close();
-    await tinkServer.close();
+    await providers.close();
     await dynamo.close();
     rmSync(unpackDir, { recursive: true, force: true });
     if (!process.env.COLD_START_PACKAGE_DIR) rmSync(packageDir, { recursive: true, force: true });
   }
 }
 
-main()
-  .then(() => process.exit(0))
-  .catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
+runBench(main);
