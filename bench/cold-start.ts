@@ -7,7 +7,7 @@
 // node (medians); then one summary line. Bounded: a fixed number of rounds. Loopback only.
 import './quiet';
 import { spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,7 +28,21 @@ function packageService(): string {
   const result = spawnSync(
     path.join(root, 'node_modules', '.bin', 'sls'),
     ['package', '--stage', 'dev', '--package', packageDir],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 300_000 },
+    {
+      cwd: root,
+      encoding: 'utf8',
+      // The deploy guard refuses a stage with placeholder settings; these name no real issuer or
+      // client (the bundles run below with the loopback settings instead).
+      env: {
+        JWT_ISSUER: 'https://issuer.bench.invalid/',
+        JWT_AUDIENCE: 'bench-audience',
+        TINK_CLIENT_ID: 'bench-tink',
+        MONEYHUB_CLIENT_ID: 'bench-moneyhub',
+        ...process.env,
+        SLS_TELEMETRY_DISABLED: '1',
+      },
+      timeout: 300_000,
+    },
   );
   if (result.status !== 0) throw new Error(`sls package failed:\n${result.stdout}\n${result.stderr}`);
   return packageDir;
@@ -155,6 +169,8 @@ async function main() {
       POWERTOOLS_METRICS_NAMESPACE: 'OpenBankingUsers',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       ...providers.env,
+      // Every bundle is loaded, the Tink webhook's too: it refuses to start without its secret.
+      TINK_WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
     };
 
     const tinkUserPath = `/tink/users/${tinkUser.userId}`;
