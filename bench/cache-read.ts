@@ -10,6 +10,7 @@ import { ResponseCache } from '../lib/cache/response-cache';
 import { createDynamoDocumentClient } from '../lib/table/client';
 import { createCacheTable, startDynalite } from '../local/dynamodb';
 import { startSimulator } from '../local/simulators/harness';
+import { runBench } from './run-bench';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 200);
 const providerLatencyMs = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 50);
@@ -107,7 +108,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -32,6 +32,7 @@ import {
   demoUserIds as tinkDemoUsers,
 } from '../local/simulators/tink';
 import { type LocalStack, startLocalStack } from '../local/stack';
+import { seededRandom } from './seeded-random';
 
 const bounded = (name: string, fallback: number, min: number, max: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -52,18 +53,7 @@ const settings = {
 
 // ------------------------------------------------------------------------------------- randomness
 
-/** mulberry32: a seeded generator, so a run's choice of operations can be repeated. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-const random = generator(settings.seed);
+const random = seededRandom(settings.seed);
 const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(random() * items.length)];
 
 // ------------------------------------------------------------------------------------------ model

@@ -16,6 +16,7 @@ import { LeaseStore } from '../lib/sweep/leases';
 import { runSweep, type SweepTarget } from '../lib/sweep/sweep';
 import { createDynamoDocumentClient } from '../lib/table/client';
 import { createCacheTable, startDynalite } from '../local/dynamodb';
+import { runBench } from './run-bench';
 
 const users = Number(process.env.BENCH_USERS ?? 100_000);
 const shards = Number(process.env.BENCH_SHARDS ?? 16);
@@ -145,9 +146,4 @@ async function main() {
   }
 }
 
-main()
-  .then(() => process.exit(0))
-  .catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
+runBench(main);

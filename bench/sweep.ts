@@ -6,12 +6,11 @@
 // minted), then the next run in the same warm process (the tokens reused). Bounded: two passes over
 // a fixed registry. Loopback only.
 import './quiet';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { createCacheTable, startDynalite } from '../local/dynamodb';
-import { MoneyhubSimulatorControl, startMoneyhubSimulator } from '../local/simulators/moneyhub';
-import { generateClientKey } from '../local/simulators/moneyhub/demo-data';
-import { startTinkSimulator, TinkSimulatorControl } from '../local/simulators/tink';
+import { runBench } from './run-bench';
+import { startSimulatedProviders } from './simulated-providers';
 
 const ratePerSecond = Number(process.env.BENCH_RATE ?? 20);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
@@ -47,22 +46,7 @@ function context(remainingMs: number): Partial<Context> {
 
 async function main() {
   const dynamo = await startDynalite();
-  const tinkSecret = randomBytes(24).toString('base64url');
-  const tinkServer = await startTinkSimulator({
-    clients: [{ clientId: 'bench-tink', clientSecret: tinkSecret }],
-    refreshDurationMs: 200,
-  });
-  const moneyhubKey = await generateClientKey('RS256');
-  const moneyhubServer = await startMoneyhubSimulator({
-    clients: [
-      {
-        clientId: 'bench-moneyhub',
-        tokenEndpointAuthMethod: 'private_key_jwt',
-        jwks: moneyhubKey.publicJwks,
-        signingAlg: moneyhubKey.alg,
-      },
-    ],
-  });
+  const providers = await startSimulatedProviders({ tinkRefreshDurationMs: 200 });
   try {
     const tableName = 'bench-sweep';
     await createCacheTable(dynamo.endpoint, tableName);
@@ -73,14 +57,7 @@ async function main() {
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
-      TINK_BASE_URL: tinkServer.url,
-      TINK_CLIENT_ID: 'bench-tink',
-      TINK_CLIENT_SECRET: tinkSecret,
-      MONEYHUB_IDENTITY_URL: moneyhubServer.url,
-      MONEYHUB_DATA_API_URL: `${moneyhubServer.url}/v3`,
-      MONEYHUB_CLIENT_ID: 'bench-moneyhub',
-      MONEYHUB_AUTH_METHOD: 'private_key_jwt',
-      MONEYHUB_PRIVATE_JWK: JSON.stringify(moneyhubKey.privateJwk),
+      ...providers.env,
       SWEEP_RATE_PER_SECOND: String(ratePerSecond),
       SWEEP_CONCURRENCY: String(concurrency),
       SWEEP_USER_CONCURRENCY: String(userConcurrency),
@@ -92,8 +69,7 @@ async function main() {
     const { runScheduledSweep } = await import('../lib/sweep');
     const { sweepConfig } = await import('../lib/config');
 
-    const tink = new TinkSimulatorControl(tinkServer.url);
-    const moneyhub = new MoneyhubSimulatorControl(moneyhubServer.url);
+    const { tink, moneyhub } = providers;
     const nowMs = Date.now();
     const tinkUsers = (
       await tink.seed({
@@ -216,15 +192,9 @@ async function main() {
         `requests/s ÷ R ${cold.ratio.toFixed(3)} and ${warm.ratio.toFixed(3)} (goal ≥ 0.95)`,
     );
   } finally {
-    await moneyhubServer.close();
-    await tinkServer.close();
+    await providers.close();
     await dynamo.close();
   }
 }
 
-main()
-  .then(() => process.exit(0))
-  .catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
+runBench(main);

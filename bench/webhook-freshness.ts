@@ -12,6 +12,7 @@ import './quiet';
 import { mintDevToken } from '../local/dev-token';
 import { freePort } from '../local/ports';
 import { startLocalStack } from '../local/stack';
+import { runBench } from './run-bench';
 
 const rounds = Math.min(10, Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3)));
 const pollMs = 50;
@@ -118,7 +119,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -12,6 +12,8 @@ import { ResponseCache } from '../lib/cache/response-cache';
 import { createDynamoDocumentClient } from '../lib/table/client';
 import { createCacheTable, startDynalite } from '../local/dynamodb';
 import { SimulatorControl } from '../local/simulators/harness';
+import { runBench } from './run-bench';
+import { seededRandom } from './seeded-random';
 import { runStampede, startSlowProvider } from './stampede';
 
 const steps = Number(process.env.BENCH_WORKLOAD_STEPS ?? 300);
@@ -24,18 +26,6 @@ const burstReads = 40;
 const invalidateEverySteps = 15;
 const goalRatio = 1.02;
 const goalStampedeCalls = 2;
-
-/** mulberry32: a small seeded PRNG, so every run makes the same requests. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Draws user indexes with Zipf(s) popularity: user 0 the most asked for. */
 function zipf(count: number, exponent: number, random: () => number): () => number {
@@ -172,7 +162,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

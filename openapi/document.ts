@@ -1,4 +1,4 @@
-// Builds the OpenAPI 3.1 document from the route list (routes.ts) with zod-openapi, which reads zod 4's
+// Builds the OpenAPI 3.1 document from the route specs (routes.ts) with zod-openapi, which reads zod 4's
 // own JSON Schema conversion: the schemas the handlers validate with are the schemas described.
 // Build and test time only (npm run openapi): no handler imports this module.
 import * as z from 'zod';

@@ -1,21 +1,25 @@
-// Every route of the HTTP API, in one list: the OpenAPI document is generated from it, and
-// test/unit/openapi.test.ts checks it against the httpApi events of functions/*.yml (a route added
-// there without a row here fails that test). A row names the request schemas the handler validates
-// with, so the document cannot drift from what the handler accepts.
+// What the OpenAPI document says of each route. The routes themselves are the catch-all's route
+// table (functions/fallback/route-table.ts, which the package test holds to the deployed routes);
+// `routeSpecs` is keyed by its `METHOD /path` keys, so TypeScript refuses a route that is missing
+// here or one the table does not have. test/unit/openapi.test.ts checks the generated document
+// against the httpApi events of functions/*.yml. A row names the request schemas the handler
+// validates with, so the document cannot drift from what the handler accepts.
 import type * as z from 'zod';
-import { enrollmentPath, enrollmentQuery } from '../functions/enrollment/enrollment-route';
+import { enrollmentPath } from '../functions/enrollment/enrollment-route';
+import type { RouteKey } from '../functions/fallback/route-table';
 import {
   moneyhubConnectionPath,
-  noQuery as moneyhubNoQuery,
   moneyhubUserPath,
   registerUserBody,
   syncsQuery,
 } from '../functions/moneyhub/moneyhub-route';
+import { noQuery } from '../functions/route-shapes';
 import { createAuthorizationBody } from '../functions/tink/create-authorization-body';
 import { createUserBody } from '../functions/tink/create-user-body';
 import { codeExchangeBody } from '../functions/tink/get-user-access-token-body';
 import { refreshCredentialBody } from '../functions/tink/refresh-credential-body';
-import { tinkCredentialPath, noQuery as tinkNoQuery, tinkUserPath } from '../functions/tink/tink-route';
+import { tinkCredentialPath, tinkUserPath } from '../functions/tink/tink-route';
+import type { ProviderName } from '../lib/provider-name';
 import {
   connectionSyncList,
   moneyhubUser,
@@ -53,10 +57,8 @@ export interface RouteSuccess {
   example?: unknown;
 }
 
-export interface ApiRoute {
-  method: Method;
-  /** The path as in functions/*.yml (OpenAPI and API Gateway write parameters alike). */
-  path: string;
+/** A route as the document describes it; its method and path are its key in `routeSpecs`. */
+export interface RouteSpec {
   operationId: string;
   tag: 'Tink' | 'Moneyhub' | 'Enrolment' | 'Service' | 'Webhooks';
   summary: string;
@@ -85,13 +87,35 @@ export interface ApiRoute {
   signedWebhook?: { contentType: string; description: string };
 }
 
-const userEnrollment = (provider: 'tink' | 'moneyhub'): ApiRoute[] => {
+export interface ApiRoute extends RouteSpec {
+  method: Method;
+  /** The path as in functions/*.yml (OpenAPI and API Gateway write parameters alike). */
+  path: string;
+}
+
+/** Served, but not operations of the document: the reference page's static assets. */
+export const undocumentedRoutes = ['GET /docs/{asset}'] as const satisfies readonly RouteKey[];
+type DocumentedRouteKey = Exclude<RouteKey, (typeof undocumentedRoutes)[number]>;
+
+/** One success answer with a JSON body. */
+const jsonSuccess = (
+  status: number,
+  description: string,
+  schema: z.ZodType,
+  example: unknown,
+): RouteSuccess[] => [{ status, description, schema, example }];
+
+/** Every DELETE of a provider resource: a retry that finds the resource gone succeeds too. */
+const deleted: RouteSuccess[] = [
+  { status: 204, description: 'Deleted (also when a retry finds it already gone).' },
+];
+
+/** The two enrolment routes of a provider: one handler pair serves both providers. */
+function userEnrollment(provider: ProviderName): { enrol: RouteSpec; unenrol: RouteSpec } {
   const tag = 'Enrolment';
   const label = provider === 'tink' ? 'Tink' : 'Moneyhub';
-  return [
-    {
-      method: 'put',
-      path: `/${provider}/users/{userId}/enrollment`,
+  return {
+    enrol: {
       operationId: `${provider}EnrollUser`,
       tag,
       summary: `Enrol a ${label} user in the scheduled refresh`,
@@ -99,7 +123,7 @@ const userEnrollment = (provider: 'tink' | 'moneyhub'): ApiRoute[] => {
         'Idempotent: enrolling an enrolled user changes nothing. The user is first read at its provider (through the cache): a user the provider does not know is a 404 and is not enrolled.',
       access: Access.write,
       callsProvider: true,
-      request: { path: enrollmentPath, query: enrollmentQuery },
+      request: { path: enrollmentPath, query: noQuery },
       success: [
         {
           status: 200,
@@ -110,18 +134,19 @@ const userEnrollment = (provider: 'tink' | 'moneyhub'): ApiRoute[] => {
       ],
       idempotent: true,
     },
-    {
-      method: 'delete',
-      path: `/${provider}/users/{userId}/enrollment`,
+    unenrol: {
       operationId: `${provider}UnenrollUser`,
       tag,
       summary: `Take a ${label} user out of the scheduled refresh`,
       access: Access.write,
-      request: { path: enrollmentPath, query: enrollmentQuery },
+      request: { path: enrollmentPath, query: noQuery },
       success: [{ status: 204, description: 'The user is not enrolled (whether it was or not).' }],
     },
-  ];
-};
+  };
+}
+
+const tinkEnrollment = userEnrollment('tink');
+const moneyhubEnrollment = userEnrollment('moneyhub');
 
 const webhookSuccess: RouteSuccess[] = [
   {
@@ -130,10 +155,8 @@ const webhookSuccess: RouteSuccess[] = [
   },
 ];
 
-export const apiRoutes: ApiRoute[] = [
-  {
-    method: 'get',
-    path: '/health',
+export const routeSpecs: Record<DocumentedRouteKey, RouteSpec> = {
+  'GET /health': {
     operationId: 'getHealth',
     tag: 'Service',
     summary: 'Cache table reachable, version',
@@ -149,18 +172,14 @@ export const apiRoutes: ApiRoute[] = [
       },
     ],
   },
-  {
-    method: 'get',
-    path: '/openapi.json',
+  'GET /openapi.json': {
     operationId: 'getOpenApiDocument',
     tag: 'Service',
     summary: 'This document',
     access: Access.public,
     success: [{ status: 200, description: 'The OpenAPI 3.1 document.', schema: openApiDocument }],
   },
-  {
-    method: 'get',
-    path: '/docs',
+  'GET /docs': {
     operationId: 'getReference',
     tag: 'Service',
     summary: 'The API reference page (Swagger UI, served with its assets; no external requests)',
@@ -168,37 +187,31 @@ export const apiRoutes: ApiRoute[] = [
     success: [{ status: 200, description: 'An HTML page.', contentType: 'text/html' }],
     staticPage: true,
   },
-  {
-    method: 'post',
-    path: '/tink/users',
+  'POST /tink/users': {
     operationId: 'tinkCreateUser',
     tag: 'Tink',
     summary: 'Create a Tink user and enrol it for scheduled refresh',
     access: Access.write,
     request: {
-      query: tinkNoQuery,
+      query: noQuery,
       body: createUserBody,
       bodyRequired: true,
       bodyExample: examples.tinkCreateUserRequest,
     },
-    success: [{ status: 201, description: 'Created.', schema: tinkUser, example: examples.tinkUser }],
+    success: jsonSuccess(201, 'Created.', tinkUser, examples.tinkUser),
     callsProvider: true,
     idempotent: true,
   },
-  {
-    method: 'delete',
-    path: '/tink/users/{userId}',
+  'DELETE /tink/users/{userId}': {
     operationId: 'tinkDeleteUser',
     tag: 'Tink',
     summary: 'Delete a Tink user, purge its cache and un-enrol it',
     access: Access.write,
-    request: { path: tinkUserPath, query: tinkNoQuery },
-    success: [{ status: 204, description: 'Deleted (also when a retry finds it already gone).' }],
+    request: { path: tinkUserPath, query: noQuery },
+    success: deleted,
     callsProvider: true,
   },
-  {
-    method: 'post',
-    path: '/tink/users/{userId}/authorization-grants',
+  'POST /tink/users/{userId}/authorization-grants': {
     operationId: 'tinkCreateAuthorization',
     tag: 'Tink',
     summary: 'Grant an authorization code for a Tink user (plain, or delegated to Tink Link)',
@@ -206,104 +219,76 @@ export const apiRoutes: ApiRoute[] = [
     access: Access.tokens,
     request: {
       path: tinkUserPath,
-      query: tinkNoQuery,
+      query: noQuery,
       body: createAuthorizationBody,
       bodyRequired: true,
       bodyExample: examples.tinkAuthorizationRequest,
     },
-    success: [
-      {
-        status: 201,
-        description: 'A new authorization code.',
-        schema: tinkAuthorizationCode,
-        example: examples.tinkAuthorizationCode,
-      },
-    ],
+    success: jsonSuccess(
+      201,
+      'A new authorization code.',
+      tinkAuthorizationCode,
+      examples.tinkAuthorizationCode,
+    ),
     callsProvider: true,
   },
-  {
-    method: 'post',
-    path: '/tink/oauth/token',
+  'POST /tink/oauth/token': {
     operationId: 'tinkGetUserAccessToken',
     tag: 'Tink',
     summary: 'Exchange an authorization code for a Tink user access token',
     description: 'Never retried, never stored, `Cache-Control: no-store`.',
     access: Access.tokens,
     request: {
-      query: tinkNoQuery,
+      query: noQuery,
       body: codeExchangeBody,
       bodyRequired: true,
       bodyExample: examples.tinkCodeExchangeRequest,
     },
-    success: [
-      {
-        status: 200,
-        description: 'The user access token.',
-        schema: tinkUserAccessToken,
-        example: examples.tinkUserAccessToken,
-      },
-    ],
+    success: jsonSuccess(200, 'The user access token.', tinkUserAccessToken, examples.tinkUserAccessToken),
     callsProvider: true,
   },
-  {
-    method: 'get',
-    path: '/tink/users/{userId}/credentials',
+  'GET /tink/users/{userId}/credentials': {
     operationId: 'tinkListCredentials',
     tag: 'Tink',
     summary: "List a Tink user's credentials (cached)",
     access: Access.read,
-    request: { path: tinkUserPath, query: tinkNoQuery },
-    success: [
-      {
-        status: 200,
-        description: "Tink's credential list, passed through.",
-        schema: tinkCredentialList,
-        example: examples.tinkCredentialList,
-      },
-    ],
+    request: { path: tinkUserPath, query: noQuery },
+    success: jsonSuccess(
+      200,
+      "Tink's credential list, passed through.",
+      tinkCredentialList,
+      examples.tinkCredentialList,
+    ),
     cached: true,
     callsProvider: true,
   },
-  {
-    method: 'get',
-    path: '/tink/users/{userId}/credentials/{credentialId}',
+  'GET /tink/users/{userId}/credentials/{credentialId}': {
     operationId: 'tinkGetCredential',
     tag: 'Tink',
     summary: "Get one of a Tink user's credentials (cached)",
     access: Access.read,
-    request: { path: tinkCredentialPath, query: tinkNoQuery },
-    success: [
-      {
-        status: 200,
-        description: "Tink's credential, passed through.",
-        schema: tinkCredential,
-        example: examples.tinkCredential,
-      },
-    ],
+    request: { path: tinkCredentialPath, query: noQuery },
+    success: jsonSuccess(200, "Tink's credential, passed through.", tinkCredential, examples.tinkCredential),
     cached: true,
     callsProvider: true,
   },
-  {
-    method: 'delete',
-    path: '/tink/users/{userId}/credentials/{credentialId}',
+  'DELETE /tink/users/{userId}/credentials/{credentialId}': {
     operationId: 'tinkDeleteCredential',
     tag: 'Tink',
     summary: "Delete a Tink credential and invalidate the user's cache",
     access: Access.write,
-    request: { path: tinkCredentialPath, query: tinkNoQuery },
-    success: [{ status: 204, description: 'Deleted (also when a retry finds it already gone).' }],
+    request: { path: tinkCredentialPath, query: noQuery },
+    success: deleted,
     callsProvider: true,
   },
-  {
-    method: 'post',
-    path: '/tink/users/{userId}/credentials/{credentialId}/refresh',
+  'POST /tink/users/{userId}/credentials/{credentialId}/refresh': {
     operationId: 'tinkRefreshCredential',
     tag: 'Tink',
     summary: "Start a refresh of a Tink credential and invalidate the user's cache",
     access: Access.write,
     request: {
       path: tinkCredentialPath,
-      query: tinkNoQuery,
+      query: noQuery,
       body: refreshCredentialBody,
       bodyExample: examples.tinkRefreshRequest,
     },
@@ -311,133 +296,99 @@ export const apiRoutes: ApiRoute[] = [
     callsProvider: true,
     idempotent: true,
   },
-  {
-    method: 'post',
-    path: '/moneyhub/users',
+  'POST /moneyhub/users': {
     operationId: 'moneyhubRegisterUser',
     tag: 'Moneyhub',
     summary: 'Register a Moneyhub user ahead of any connection and enrol it for scheduled syncs',
     access: Access.write,
     request: {
-      query: moneyhubNoQuery,
+      query: noQuery,
       body: registerUserBody,
       bodyExample: examples.moneyhubRegisterRequest,
     },
-    success: [
-      {
-        status: 201,
-        description: "Registered: Moneyhub's user, passed through.",
-        schema: moneyhubUser,
-        example: examples.moneyhubUser,
-      },
-    ],
+    success: jsonSuccess(
+      201,
+      "Registered: Moneyhub's user, passed through.",
+      moneyhubUser,
+      examples.moneyhubUser,
+    ),
     callsProvider: true,
     idempotent: true,
   },
-  {
-    method: 'get',
-    path: '/moneyhub/users/{userId}',
+  'GET /moneyhub/users/{userId}': {
     operationId: 'moneyhubGetUser',
     tag: 'Moneyhub',
     summary: 'Get a Moneyhub user (cached)',
     access: Access.read,
-    request: { path: moneyhubUserPath, query: moneyhubNoQuery },
-    success: [
-      {
-        status: 200,
-        description: "Moneyhub's user, passed through.",
-        schema: moneyhubUser,
-        example: examples.moneyhubUser,
-      },
-    ],
+    request: { path: moneyhubUserPath, query: noQuery },
+    success: jsonSuccess(200, "Moneyhub's user, passed through.", moneyhubUser, examples.moneyhubUser),
     cached: true,
     callsProvider: true,
   },
-  {
-    method: 'delete',
-    path: '/moneyhub/users/{userId}',
+  'DELETE /moneyhub/users/{userId}': {
     operationId: 'moneyhubDeleteUser',
     tag: 'Moneyhub',
     summary: 'Delete a Moneyhub user, purge its cache and un-enrol it',
     access: Access.write,
-    request: { path: moneyhubUserPath, query: moneyhubNoQuery },
-    success: [{ status: 204, description: 'Deleted (also when a retry finds it already gone).' }],
+    request: { path: moneyhubUserPath, query: noQuery },
+    success: deleted,
     callsProvider: true,
   },
-  {
-    method: 'get',
-    path: '/moneyhub/users/{userId}/connections',
+  'GET /moneyhub/users/{userId}/connections': {
     operationId: 'moneyhubListConnections',
     tag: 'Moneyhub',
     summary: "List a Moneyhub user's connections (cached)",
     access: Access.read,
-    request: { path: moneyhubUserPath, query: moneyhubNoQuery },
-    success: [
-      {
-        status: 200,
-        description: "Moneyhub's connection list, passed through.",
-        schema: userConnectionList,
-        example: examples.moneyhubConnectionList,
-      },
-    ],
+    request: { path: moneyhubUserPath, query: noQuery },
+    success: jsonSuccess(
+      200,
+      "Moneyhub's connection list, passed through.",
+      userConnectionList,
+      examples.moneyhubConnectionList,
+    ),
     cached: true,
     callsProvider: true,
   },
-  {
-    method: 'get',
-    path: '/moneyhub/users/{userId}/connections/{connectionId}',
+  'GET /moneyhub/users/{userId}/connections/{connectionId}': {
     operationId: 'moneyhubGetConnection',
     tag: 'Moneyhub',
     summary: "Get one of a Moneyhub user's connections (served from the cached list)",
     access: Access.read,
-    request: { path: moneyhubConnectionPath, query: moneyhubNoQuery },
-    success: [
-      {
-        status: 200,
-        description: 'The connection, from the (cached) connection list.',
-        schema: userConnection,
-        example: examples.moneyhubConnection,
-      },
-    ],
+    request: { path: moneyhubConnectionPath, query: noQuery },
+    success: jsonSuccess(
+      200,
+      'The connection, from the (cached) connection list.',
+      userConnection,
+      examples.moneyhubConnection,
+    ),
     cached: true,
     callsProvider: true,
   },
-  {
-    method: 'delete',
-    path: '/moneyhub/users/{userId}/connections/{connectionId}',
+  'DELETE /moneyhub/users/{userId}/connections/{connectionId}': {
     operationId: 'moneyhubDeleteConnection',
     tag: 'Moneyhub',
     summary: "Delete a Moneyhub connection and invalidate the user's cache",
     access: Access.write,
-    request: { path: moneyhubConnectionPath, query: moneyhubNoQuery },
-    success: [{ status: 204, description: 'Deleted (also when a retry finds it already gone).' }],
+    request: { path: moneyhubConnectionPath, query: noQuery },
+    success: deleted,
     callsProvider: true,
   },
-  {
-    method: 'get',
-    path: '/moneyhub/users/{userId}/syncs',
+  'GET /moneyhub/users/{userId}/syncs': {
     operationId: 'moneyhubListSyncs',
     tag: 'Moneyhub',
     summary: "List a page of a Moneyhub user's syncs (cached per page)",
     description: 'Absent `limit` and `offset` take Moneyhub’s defaults.',
     access: Access.read,
     request: { path: moneyhubUserPath, query: syncsQuery },
-    success: [
-      {
-        status: 200,
-        description: 'A page of syncs.',
-        schema: connectionSyncList,
-        example: examples.moneyhubSyncList,
-      },
-    ],
+    success: jsonSuccess(200, 'A page of syncs.', connectionSyncList, examples.moneyhubSyncList),
     cached: true,
     callsProvider: true,
   },
-  ...userEnrollment('tink'),
-  ...userEnrollment('moneyhub'),
-  {
-    method: 'post',
-    path: '/webhooks/tink',
+  'PUT /tink/users/{userId}/enrollment': tinkEnrollment.enrol,
+  'DELETE /tink/users/{userId}/enrollment': tinkEnrollment.unenrol,
+  'PUT /moneyhub/users/{userId}/enrollment': moneyhubEnrollment.enrol,
+  'DELETE /moneyhub/users/{userId}/enrollment': moneyhubEnrollment.unenrol,
+  'POST /webhooks/tink': {
     operationId: 'tinkWebhook',
     tag: 'Webhooks',
     summary: "Tink's events (refresh finished, accounts and transactions changed)",
@@ -450,9 +401,7 @@ export const apiRoutes: ApiRoute[] = [
       description: "Tink's event, exactly as Tink signed it.",
     },
   },
-  {
-    method: 'post',
-    path: '/webhooks/moneyhub',
+  'POST /webhooks/moneyhub': {
     operationId: 'moneyhubWebhook',
     tag: 'Webhooks',
     summary: "Moneyhub's events (sync completed, transactions changed)",
@@ -462,4 +411,10 @@ export const apiRoutes: ApiRoute[] = [
     success: webhookSuccess,
     signedWebhook: { contentType: 'application/jwt', description: 'The signed JWT (compact form).' },
   },
-];
+};
+
+/** The documented routes with their method and path, in `routeSpecs` order. */
+export const documentedRoutes: ApiRoute[] = Object.entries(routeSpecs).map(([key, spec]) => {
+  const [method, path] = key.split(' ') as [Uppercase<Method>, string];
+  return { method: method.toLowerCase() as Method, path, ...spec };
+});

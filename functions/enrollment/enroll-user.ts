@@ -6,7 +6,8 @@ import type { ProviderName } from '../../lib/provider-name';
 import { moneyhubOperations } from '../../lib/providers/moneyhub';
 import { tinkOperations } from '../../lib/providers/tink';
 import { enrollmentRegistry } from '../../lib/registry';
-import { enrollmentPath, enrollmentQuery, enrollmentTarget } from './enrollment-route';
+import { noQuery } from '../route-shapes';
+import { enrollmentPath, enrollmentTarget } from './enrollment-route';
 
 /** One cached read of the user at its provider: an unknown user is the provider's 404, and no ghost is enrolled. */
 async function readUser(call: CallContext, provider: ProviderName, userId: string): Promise<void> {
@@ -18,7 +19,7 @@ export const handler = createHandler({
   operation: 'enrollment.enroll',
   idempotency: idempotentRequests(),
   path: enrollmentPath,
-  query: enrollmentQuery,
+  query: noQuery,
   run: async ({ path, rawPath, call }) => {
     const { provider, userId } = enrollmentTarget(rawPath, path.userId);
     await readUser(call, provider, userId);

@@ -2,14 +2,11 @@
 // `/moneyhub/users/{userId}/enrollment`; the provider is the path's first segment, and the user id
 // must have that provider's shape.
 import * as z from 'zod';
-import { providerUserId, userIdOf } from '../../lib/http/ids';
 import { RequestValidationError } from '../../lib/http/problem';
+import { providerUserId, userIdOf } from '../../lib/ids';
 import type { ProviderName } from '../../lib/provider-name';
 
 export const enrollmentPath = z.object({ userId: providerUserId });
-
-/** Like every route that takes no query parameters, the enrolment routes refuse any. */
-export const enrollmentQuery = z.strictObject({});
 
 function providerOf(rawPath: string): ProviderName {
   const first = rawPath.split('/')[1];

@@ -1,6 +1,9 @@
-// Every route this API serves, as API Gateway route keys. The catch-all answers from it: a path that
-// matches a template under another method is a 405 with `Allow`, anything else a 404. The packaging
-// test checks it against the routes actually deployed, so it cannot drift from functions/*.yml.
+// Every route this API serves, as API Gateway route keys: the one list of routes. The catch-all
+// answers from it (a path that matches a template under another method is a 405 with `Allow`,
+// anything else a 404); the OpenAPI route specs (openapi/routes.ts) are keyed by it, so the compiler
+// refuses a route described there and missing here, or the reverse; the packaging test checks it
+// against the routes actually deployed, so it cannot drift from functions/*.yml. Plain strings only:
+// this file is all the catch-all's bundle carries besides the handler factory.
 export const apiRoutes = [
   'GET /health',
   'GET /openapi.json',
@@ -28,6 +31,7 @@ export const apiRoutes = [
   'POST /webhooks/tink',
   'POST /webhooks/moneyhub',
 ] as const;
+export type RouteKey = (typeof apiRoutes)[number];
 
 const segmentsOf = (path: string) => path.split('/').filter((segment) => segment !== '');
 

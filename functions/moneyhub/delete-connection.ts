@@ -1,7 +1,8 @@
 import { createHandler } from '../../lib/http/handler';
 import { emptyResponse } from '../../lib/http/responses';
 import { moneyhubOperations } from '../../lib/providers/moneyhub';
-import { moneyhubConnectionPath, noQuery } from './moneyhub-route';
+import { noQuery } from '../route-shapes';
+import { moneyhubConnectionPath } from './moneyhub-route';
 
 const moneyhub = moneyhubOperations();
 

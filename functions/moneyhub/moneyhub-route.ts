@@ -2,7 +2,8 @@
 // body, the syncs page. Everything is checked before any provider call; objects are strict (an
 // unknown key is a 400).
 import * as z from 'zod';
-import { moneyhubConnectionId, moneyhubUserId } from '../../lib/http/ids';
+import { moneyhubConnectionId, moneyhubUserId } from '../../lib/ids';
+import { boundedText } from '../route-shapes';
 
 export const moneyhubUserPath = z.strictObject({ userId: moneyhubUserId });
 
@@ -11,19 +12,10 @@ export const moneyhubConnectionPath = z.strictObject({
   connectionId: moneyhubConnectionId,
 });
 
-/** Routes that take no query parameters refuse any. */
-export const noQuery = z.strictObject({});
-
 /** `{clientUserId?}`; an absent body registers a user without one. */
 export const registerUserBody = z
   .strictObject({
-    clientUserId: z
-      .string()
-      .min(1, 'clientUserId must not be empty')
-      .max(256, 'clientUserId is at most 256 characters')
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-      .regex(/^[^\u0000-\u001f\u007f]+$/, 'clientUserId must not contain control characters')
-      .optional(),
+    clientUserId: boundedText('clientUserId', 256).optional(),
   })
   .optional()
   .transform((body) => body ?? {});

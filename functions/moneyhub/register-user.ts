@@ -2,7 +2,8 @@ import { createHandler } from '../../lib/http/handler';
 import { idempotentRequests } from '../../lib/http/idempotency';
 import { jsonResponse } from '../../lib/http/responses';
 import { moneyhubOperations } from '../../lib/providers/moneyhub';
-import { noQuery, registerUserBody } from './moneyhub-route';
+import { noQuery } from '../route-shapes';
+import { registerUserBody } from './moneyhub-route';
 
 const moneyhub = moneyhubOperations();
 

@@ -1,7 +1,8 @@
 // The body of POST /tink/users/{userId}/authorization-grants (a plain grant, or one delegated to Tink
 // Link), in a module of its own so the OpenAPI generator can read it without loading the handler.
 import * as z from 'zod';
-import { boundedText, scopeList } from './tink-route';
+import { boundedText } from '../route-shapes';
+import { scopeList } from './tink-route';
 
 export const createAuthorizationBody = z.strictObject({
   scope: scopeList,

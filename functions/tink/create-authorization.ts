@@ -1,8 +1,9 @@
 import { createHandler } from '../../lib/http/handler';
 import { jsonResponse } from '../../lib/http/responses';
 import { tinkOperations } from '../../lib/providers/tink';
+import { noQuery } from '../route-shapes';
 import { createAuthorizationBody } from './create-authorization-body';
-import { noQuery, tinkUserPath } from './tink-route';
+import { tinkUserPath } from './tink-route';
 
 const tink = tinkOperations();
 

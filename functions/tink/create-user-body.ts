@@ -1,7 +1,8 @@
 // The body of POST /tink/users, in a module of its own so the OpenAPI generator can read it without
 // loading the handler, and no other handler's bundle carries it.
 import * as z from 'zod';
-import { boundedText, locale, market } from './tink-route';
+import { boundedText } from '../route-shapes';
+import { locale, market } from './tink-route';
 
 export const createUserBody = z.strictObject({
   market,

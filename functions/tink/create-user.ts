@@ -2,8 +2,8 @@ import { createHandler } from '../../lib/http/handler';
 import { idempotentRequests } from '../../lib/http/idempotency';
 import { jsonResponse } from '../../lib/http/responses';
 import { tinkOperations } from '../../lib/providers/tink';
+import { noQuery } from '../route-shapes';
 import { createUserBody } from './create-user-body';
-import { noQuery } from './tink-route';
 
 const tink = tinkOperations();
 

@@ -1,7 +1,8 @@
 import { createHandler } from '../../lib/http/handler';
 import { emptyResponse } from '../../lib/http/responses';
 import { tinkOperations } from '../../lib/providers/tink';
-import { noQuery, tinkCredentialPath } from './tink-route';
+import { noQuery } from '../route-shapes';
+import { tinkCredentialPath } from './tink-route';
 
 const tink = tinkOperations();
 

@@ -1,8 +1,8 @@
 import { createHandler } from '../../lib/http/handler';
 import { jsonResponse } from '../../lib/http/responses';
 import { tinkOperations } from '../../lib/providers/tink';
+import { noQuery } from '../route-shapes';
 import { codeExchangeBody } from './get-user-access-token-body';
-import { noQuery } from './tink-route';
 
 const tink = tinkOperations();
 

@@ -1,7 +1,8 @@
 import { createHandler } from '../../lib/http/handler';
 import { cachedJsonResponse } from '../../lib/http/responses';
 import { tinkOperations } from '../../lib/providers/tink';
-import { noQuery, tinkUserPath } from './tink-route';
+import { noQuery } from '../route-shapes';
+import { tinkUserPath } from './tink-route';
 
 const tink = tinkOperations();
 

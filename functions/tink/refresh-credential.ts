@@ -2,8 +2,9 @@ import { createHandler } from '../../lib/http/handler';
 import { idempotentRequests } from '../../lib/http/idempotency';
 import { emptyResponse } from '../../lib/http/responses';
 import { tinkOperations } from '../../lib/providers/tink';
+import { noQuery } from '../route-shapes';
 import { refreshCredentialBody } from './refresh-credential-body';
-import { noQuery, tinkCredentialPath } from './tink-route';
+import { tinkCredentialPath } from './tink-route';
 
 const tink = tinkOperations();
 

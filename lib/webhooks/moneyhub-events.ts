@@ -2,7 +2,7 @@
 // Signed (a SET): `sub` is the user and `events` is keyed by URN. Unsigned JSON (only where a stage
 // allows it): `{id, eventType, userId, payload}`.
 import * as z from 'zod';
-import { moneyhubUserId } from '../http/ids';
+import { moneyhubUserId } from '../ids';
 
 export const moneyhubJsonWebhook = z.object({
   id: z.string().min(1).max(256),

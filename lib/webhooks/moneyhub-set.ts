@@ -10,7 +10,7 @@ import {
   jwtVerify,
 } from 'jose';
 import * as z from 'zod';
-import { moneyhubUserId } from '../http/ids';
+import { moneyhubUserId } from '../ids';
 import { MoneyhubDiscoveryError } from './errors';
 
 export const SetRejection = {

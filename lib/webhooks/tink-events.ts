@@ -2,11 +2,13 @@
 // means that user's data at Tink may have changed. `context` carries `userId` plus either
 // `externalUserId` or (in one of Tink's guides) `externalReference`: only `userId` is required.
 import * as z from 'zod';
-import { tinkId } from '../http/ids';
+import { tinkUserId } from '../ids';
 
 export const tinkWebhookMessage = z.object({
   event: z.string().min(1).max(128),
-  context: z.object({ userId: tinkId('context.userId') }),
+  // The one Tink user id shape the routes accept, so an event names the same cache partition a route
+  // reads (a looser id could only invalidate a partition nothing ever fills).
+  context: z.object({ userId: tinkUserId }),
   content: z.unknown().optional(),
 });
 export type TinkWebhookMessage = z.infer<typeof tinkWebhookMessage>;

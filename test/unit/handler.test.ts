@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createHandler } from '../../lib/http/handler';
-import { tinkId } from '../../lib/http/ids';
 import { jsonResponse } from '../../lib/http/responses';
+import { tinkId } from '../../lib/ids';
 import { ProviderError, ProviderFailure, ResourceNotFoundError } from '../../lib/providers/errors';
 import { invoke } from '../support/events';
 

@@ -193,7 +193,12 @@ describe('POST /webhooks/tink', () => {
   });
 
   it('answers 400 for a correctly signed body that is not JSON, or not a Tink message', async () => {
-    for (const body of ['not json {', JSON.stringify({ event: 'refresh:finished', context: {} })]) {
+    const notATinkUserId = 'ABCDEF0123456789ABCDEF0123456789';
+    for (const body of [
+      'not json {',
+      JSON.stringify({ event: 'refresh:finished', context: {} }),
+      JSON.stringify({ event: 'refresh:finished', context: { userId: notATinkUserId } }),
+    ]) {
       const response = await deliver(body, sign(body));
       expect(response.statusCode).toBe(400);
       expect(response.headers['Content-Type']).toBe('application/problem+json');

@@ -1,6 +1,7 @@
-// Ids in paths: a safe charset and a bounded length, checked before any provider call. API Gateway
-// may hand a path parameter over still percent-encoded: it is decoded once, then checked, so an
-// encoded slash or dot-dot is refused like a plain one.
+// The shapes of provider ids (users, credentials, connections): a safe charset and a bounded length.
+// Route paths and webhook payloads both check against them, so they live below lib/http and
+// lib/webhooks. API Gateway may hand a path parameter over still percent-encoded: it is decoded
+// once, then checked, so an encoded slash or dot-dot is refused like a plain one.
 import * as z from 'zod';
 
 const decodedOnce = (value: unknown) => {
