@@ -11,20 +11,14 @@ import { randomUUID } from 'node:crypto';
 import type * as z from 'zod';
 import type { CallContext } from '../../call-context';
 import type { CoreConfig, TinkConfig } from '../../config';
-import { logger } from '../../observability';
 import { AccessTokens, bearer, mintedToken } from '../access-tokens';
-import { ProviderError, ProviderFailure } from '../errors';
 import { deleteAllowingLostAnswer } from '../lost-answer';
 import { encodePathSegment } from '../request-encoding';
 import { decodeJson } from '../response-decoding';
 import { resolveSecret } from '../secrets';
 import type { MintedToken, TokenCache } from '../token-cache';
-import {
-  type ProviderRequest,
-  type ProviderResponse,
-  ProviderTransport,
-  transportSettingsFrom,
-} from '../transport';
+import { type ProviderRequest, ProviderTransport, transportSettingsFrom } from '../transport';
+import { configuredScopeRefused, entitlementRefusal, refusedOwnRequest, scopeNotAllowed } from './refusals';
 import {
   parseTinkErrorBody,
   type TinkCreatedUser,
@@ -81,24 +75,6 @@ function scopeList(scopes: readonly string[] | string): string {
 
 /** Who asked for a grant's scopes: the caller (its business) or this service (its configuration). */
 type GrantPurpose = 'caller' | 'service';
-
-/** Tink's words for an app that may not use a scope: "Client … isn't allowed to use the scope …". */
-const entitlementRefusal = /(isn't|is not|not) allowed to use the scope/i;
-const maxLoggedProviderMessageLength = 300;
-
-/**
- * The requested scopes a refusal names (a scope is named when it appears whole in the message);
- * all of them when the message names none we asked for. Only our own validated input comes back.
- */
-function scopesNamedIn(message: string, requested: readonly string[]): string[] {
-  const named = requested.filter((scope) => {
-    const at = message.indexOf(scope);
-    if (at < 0) return false;
-    const around = `${message[at - 1] ?? ' '}${message[at + scope.length] ?? ' '}`;
-    return !/[a-z0-9._:-]/i.test(around);
-  });
-  return named.length > 0 ? named : [...requested];
-}
 
 const credentialPath = (credentialId: string) => `/api/v1/credentials/${encodePathSegment(credentialId)}`;
 
@@ -305,7 +281,7 @@ export class TinkClient {
       passStatuses: [400, 401],
     };
     const response = await this.transport.send(request);
-    if (response.status === 400 || response.status === 401) throw this.refusedOwnRequest(request, response);
+    if (response.status === 400 || response.status === 401) throw refusedOwnRequest(request, response);
     const token = decodeJson({ provider: 'tink', operation: request.operation }, response, tinkTokenResponse);
     return mintedToken('tink', 'client', scope, token);
   }
@@ -350,14 +326,14 @@ export class TinkClient {
       };
       const response = await this.transport.send(request);
       if (response.status === 401) {
-        const refused = this.entitlementRefusal(response, input.scope);
+        const refused = entitlementRefusal(response, input.scope);
         // Any other 401 is the client token's: the token cache drops it and tries once more.
         if (!refused) throw this.transport.errorFor(request, response);
         throw purpose === 'caller'
-          ? this.scopeNotAllowed(request, response, refused)
-          : this.configuredScopeRefused(request, response, refused);
+          ? scopeNotAllowed(request, response, refused)
+          : configuredScopeRefused(request, response, refused);
       }
-      if (response.status === 400) throw this.refusedOwnRequest(request, response);
+      if (response.status === 400) throw refusedOwnRequest(request, response);
       return decodeJson({ provider: 'tink', operation: request.operation }, response, tinkAuthorizationCode)
         .code;
     });
@@ -388,80 +364,8 @@ export class TinkClient {
       passStatuses: purpose === 'service' ? [400, 401] : undefined,
     };
     const response = await this.transport.send(request);
-    if (response.status === 400 || response.status === 401) throw this.refusedOwnRequest(request, response);
+    if (response.status === 400 || response.status === 401) throw refusedOwnRequest(request, response);
     return decodeJson({ provider: 'tink', operation: request.operation }, response, tinkTokenResponse);
-  }
-
-  /** The scopes an entitlement refusal names, or undefined when the 401 is not one. */
-  private entitlementRefusal(response: ProviderResponse, requested: readonly string[]): string[] | undefined {
-    const message = parseTinkErrorBody(response.text).message ?? '';
-    return entitlementRefusal.test(message) ? scopesNamedIn(message, requested) : undefined;
-  }
-
-  /** The caller asked for a scope this service's Tink app may not use: 403, the scope named. */
-  private scopeNotAllowed(request: ProviderRequest, response: ProviderResponse, scopes: string[]) {
-    logger.info('Tink refused a requested scope: the app is not entitled to it', {
-      operation: request.operation,
-      scopes,
-      providerRequestId: response.providerRequestId,
-    });
-    return new ProviderError({
-      provider: 'tink',
-      operation: request.operation,
-      failure: ProviderFailure.scopeNotAllowed,
-      detail: `Tink does not allow this service's app to use the scope ${scopes.join(', ')}`,
-      providerStatus: response.status,
-      providerRequestId: response.providerRequestId,
-    });
-  }
-
-  /**
-   * A scope this service asks for its own user tokens (TINK_USER_SCOPES, or `user:delete` for a
-   * deletion) is one the Tink app may not use: a configuration error, logged here once.
-   */
-  private configuredScopeRefused(request: ProviderRequest, response: ProviderResponse, scopes: string[]) {
-    logger.error(
-      'The Tink app is not entitled to a scope this service needs (TINK_USER_SCOPES, user:delete)',
-      {
-        operation: request.operation,
-        scopes,
-        providerRequestId: response.providerRequestId,
-      },
-    );
-    return new ProviderError({
-      provider: 'tink',
-      operation: request.operation,
-      failure: ProviderFailure.misconfigured,
-      detail:
-        "This service's Tink configuration asks for a scope its Tink app may not use; the caller is not at fault",
-      providerStatus: response.status,
-      providerRequestId: response.providerRequestId,
-    });
-  }
-
-  /**
-   * Tink refused a request this service made for itself (its token, or a grant or exchange behind a
-   * read): our configuration's fault, never the caller's. Tink's words go to this one log line
-   * (bounded, through the logger's redaction), never to the caller.
-   */
-  private refusedOwnRequest(request: ProviderRequest, response: ProviderResponse): ProviderError {
-    const body = parseTinkErrorBody(response.text);
-    logger.error("Tink refused this service's own request", {
-      operation: request.operation,
-      providerStatus: response.status,
-      providerCode: body.code,
-      providerMessage: body.message?.slice(0, maxLoggedProviderMessageLength),
-      providerRequestId: response.providerRequestId,
-    });
-    return new ProviderError({
-      provider: 'tink',
-      operation: request.operation,
-      failure: ProviderFailure.credentialsRejected,
-      detail: `The provider refused this service's own request (status ${response.status}); the caller is not at fault`,
-      providerStatus: response.status,
-      providerRequestId: response.providerRequestId,
-      providerCode: body.code,
-    });
   }
 
   private clientSecret(): Promise<string> {
