@@ -2,6 +2,7 @@
 // (a loopback HTTP server answering after a configurable latency), in the same run. Prints medians
 // and p95s in ms, the hit/miss ratio, and a hit against a raw BatchGetItem of the same items (what a
 // hit cannot go below), interleaved. Loopback only; bounded iterations.
+import { setTimeout as sleep } from 'node:timers/promises';
 import './quiet';
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
@@ -30,7 +31,7 @@ async function main() {
         method: 'GET',
         pattern: '/credentials',
         handler: async () => {
-          await new Promise((resolve) => setTimeout(resolve, providerLatencyMs));
+          await sleep(providerLatencyMs);
           return {
             status: 200,
             body: { credentials: Array.from({ length: 5 }, (_, id) => ({ id, status: 'UPDATED' })) },

@@ -2,8 +2,10 @@
 // child with its own DynamoDB client and ResponseCache, as Lambda instances are): what the
 // cross-process coalescing is measured and tested by. Every child is started, waits until all are
 // ready, gets "go" at the same moment, and is killed if it has not finished in time.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator } from '../local/simulators/harness';
 
 export interface StampedeOptions {
@@ -83,7 +85,7 @@ export function startSlowProvider(name: string) {
         method: 'GET',
         pattern: '/thing',
         handler: async () => {
-          await new Promise((resolve) => setTimeout(resolve, 200));
+          await sleep(200);
           return { status: 200, body: { thing: 'value' } };
         },
       },

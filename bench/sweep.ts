@@ -5,6 +5,7 @@
 // counted them), and the rate as a ratio to R. Two passes: a fresh process (every user token
 // minted), then the next run in the same warm process (the tokens reused). Bounded: two passes over
 // a fixed registry. Loopback only.
+import { setTimeout as sleep } from 'node:timers/promises';
 import './quiet';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
@@ -115,7 +116,7 @@ async function main() {
           SWEEP_MONEYHUB_SYNC_AFTER_SECONDS: '0',
         });
         sweepConfig.reset();
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await sleep(1500);
       }
       await Promise.all([tink.resetCalls(), moneyhub.resetCalls()]);
       const before = { ...(await tink.refreshes()), ...(await moneyhub.syncsTriggered()) };

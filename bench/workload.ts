@@ -6,6 +6,7 @@
 // the same requests through an ideal cache (one call per key per freshness period or invalidation).
 // Then the cross-process stampede: 20 concurrent cold reads from 4 processes, provider calls counted
 // by a loopback provider's /__control/calls. Loopback only; bounded steps.
+import { setTimeout as sleep } from 'node:timers/promises';
 import './quiet';
 import { DynamoDbCacheStore } from '../lib/cache/dynamodb-store';
 import { ResponseCache } from '../lib/cache/response-cache';
@@ -103,7 +104,7 @@ async function mixedWorkload(endpoint: string) {
           freshSeconds,
           load: async () => {
             providerCalls += 1;
-            await new Promise((resolve) => setTimeout(resolve, 2));
+            await sleep(2);
             return { user, step: index };
           },
         }),

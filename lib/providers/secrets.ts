@@ -2,6 +2,7 @@
 // name is in the environment, read through the AWS Parameters and Secrets Lambda Extension (a layer
 // serving Parameter Store over localhost) and kept in memory for `secretMaxAgeMs`. The extension
 // keeps the SSM client out of every bundle: it was a fifth of each zip and most of its load time.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../config';
 
 /** How long a secret read from Parameter Store is kept in the process before it is read again. */
@@ -61,7 +62,7 @@ async function readParameter(name: string, parameterName: string): Promise<strin
     // Drained, never logged: an error body may echo the parameter.
     await response.body?.cancel();
     if (response.status === 400 && attempt < notReadyRetries) {
-      await new Promise((resolve) => setTimeout(resolve, notReadyPauseMs * attempt));
+      await sleep(notReadyPauseMs * attempt);
       continue;
     }
     if (response.status === 404 || response.status === 400)

@@ -4,6 +4,7 @@
 // (if any) passed on every attempt, bodies read up to a byte cap. Headers and bodies are never
 // logged: they carry tokens and personal data. What an answer means lives beside it:
 // attempt-failure.ts (failures and their words), response-decoding.ts (schemas), lost-answer.ts.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type * as z from 'zod';
 import type { CallContext } from '../call-context';
 import type { CoreConfig } from '../config';
@@ -108,7 +109,7 @@ export class ProviderTransport {
     // Looked up at each call, not captured: a test's fake clock replaces the global Date.
     this.now = options.now ?? (() => Date.now());
     this.random = options.random ?? Math.random;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? ((ms) => sleep(ms));
   }
 
   get provider(): ProviderName {

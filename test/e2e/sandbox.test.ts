@@ -2,8 +2,10 @@
 // list their control routes; a user made through the API gets a credential in a chosen status (or a
 // connection), the API serves it; a refresh made to fail ends in that status; a provider outage turns
 // reads into problems until it is cleared.
+
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runSandbox } from '../../local/sandbox';
@@ -90,7 +92,7 @@ describe('Script: npm run sandbox', () => {
     const refresh = await apiJson('POST', `/tink/users/${userId}/credentials/${credentialId}/refresh`);
     let status = 'UPDATING';
     for (let attempt = 0; attempt < 40 && status === 'UPDATING'; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
       status = (await tink.credential(credentialId)).status;
     }
     const after = await apiJson('GET', `/tink/users/${userId}/credentials/${credentialId}`, undefined, {

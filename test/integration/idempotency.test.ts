@@ -2,7 +2,9 @@
 // and the cache table on dynalite: a replay answers what the first request answered without calling
 // the provider; another body under the same key is a 422; a key whose request is still running is a
 // 409; a key expires after 24 h; failures are not stored; the token and grant routes ignore keys.
+
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as enroll } from '../../functions/enrollment/enroll-user';
@@ -156,7 +158,7 @@ describe('Idempotency-Key', () => {
     // Bounded wait until the first request is at Tink (its key is recorded as in progress by then).
     for (let attempt = 0; attempt < 100; attempt++) {
       if (((await tink.providerCalls())[tink.route.createUser] ?? 0) > 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     const concurrent = await createTinkUser(key);
     // A refusal must leave the running request's record alone: a second one is refused the same way.

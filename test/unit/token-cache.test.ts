@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ProviderError, ProviderFailure } from '../../lib/providers/errors';
 import { TokenCache } from '../../lib/providers/token-cache';
@@ -9,7 +10,7 @@ describe('Class: TokenCache', () => {
       let mints = 0;
       const mint = async () => {
         mints += 1;
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sleep(20);
         return { accessToken: `token-${mints}`, expiresInSeconds: 1800 };
       };
 

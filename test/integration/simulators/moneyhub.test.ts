@@ -2,7 +2,9 @@
 // keys generated here at run time, scope families, the users/connections/syncs routes, the data-API
 // sync trigger, seeding and the harness controls. The simulator must be faithful to
 // docs/providers.md, since every Moneyhub client test trusts it.
+
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type CryptoKey, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateClientKey } from '../../../local/simulators/moneyhub/demo-data';
@@ -881,7 +883,7 @@ describe('Moneyhub simulator', () => {
       const token = await accessToken('accounts:read accounts:write:all', user?.userId);
 
       const { status, body } = await call('POST', `/v3/sync/${encodeURIComponent(connectionId)}`, token);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await sleep(150);
 
       expect(status).toBe(200);
       expect(body).toEqual({

@@ -3,6 +3,7 @@
 // on the console); the simulator then POSTs a refresh:finished signed with that secret when a
 // background refresh finishes, and drops it while told to. The Moneyhub simulator POSTs a SET that
 // verifies against its published JWKS when a sync finishes.
+
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -10,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { control as moneyhubControl, seedUser as seedMoneyhubUser } from '../moneyhub/helpers';
@@ -98,7 +100,7 @@ describe('Tink webhook registration and delivery', () => {
     received.length = 0;
     await tinkControl.dropWebhooks(true);
     await tinkControl.backgroundRefresh(credentialIds[0] as string);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await sleep(600);
     expect(received).toHaveLength(0);
     expect((await tinkControl.webhooks()).dropped).toBeGreaterThanOrEqual(1);
     await tinkControl.dropWebhooks(false);
