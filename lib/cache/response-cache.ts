@@ -99,6 +99,8 @@ export class ResponseCache {
   private readonly inFlight = new Map<string, Promise<CacheReadResult<unknown>>>();
 
   constructor(private readonly options: ResponseCacheOptions) {
+    // `now` is the clock of freshness and expiry (a test may stop it). Deadlines stay on the wall
+    // clock (`Date.now()` below), as the abort signals that enforce them do.
     // The clock is read at call time, so a test clock installed after construction is seen.
     this.now = options.now ?? (() => Date.now());
     this.random = options.random ?? Math.random;
