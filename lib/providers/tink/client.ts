@@ -263,26 +263,12 @@ export class TinkClient {
   }
 
   private async mintClientToken(call: CallContext, scope: string): Promise<MintedToken> {
-    const request: ProviderRequest = {
-      operation: 'clientToken',
-      method: 'POST',
-      path: '/api/v1/oauth/token',
-      body: {
-        form: {
-          client_id: this.options.tink.TINK_CLIENT_ID,
-          client_secret: await this.clientSecret(),
-          grant_type: 'client_credentials',
-          scope,
-        },
-      },
+    const token = await this.token(
       call,
-      retry: true,
-      idempotencyKey: randomUUID(),
-      passStatuses: [400, 401],
-    };
-    const response = await this.transport.send(request);
-    if (response.status === 400 || response.status === 401) throw refusedOwnRequest(request, response);
-    const token = decodeJson({ provider: 'tink', operation: request.operation }, response, tinkTokenResponse);
+      'clientToken',
+      { grant_type: 'client_credentials', scope },
+      { retry: true, idempotencyKey: randomUUID(), passStatuses: [400, 401] },
+    );
     return mintedToken('tink', 'client', scope, token);
   }
 
@@ -340,11 +326,30 @@ export class TinkClient {
   }
 
   /** Exchanges a code; for this service's own user token, a refusal is ours (502), not the caller's. */
-  private async exchange(
+  private exchange(
     call: CallContext,
     code: string,
     operation: string,
     purpose: GrantPurpose,
+  ): Promise<TinkTokenResponse> {
+    return this.token(
+      call,
+      operation,
+      { grant_type: 'authorization_code', code },
+      // The code is spent by the first attempt that reaches Tink, answered or not.
+      { retry: false, passStatuses: purpose === 'service' ? [400, 401] : undefined },
+    );
+  }
+
+  /**
+   * A request to Tink's token endpoint with this service's client id and secret. A 400/401 let
+   * through (`passStatuses`) is Tink refusing this service's own request: 502, never the caller's.
+   */
+  private async token(
+    call: CallContext,
+    operation: string,
+    grant: Record<string, string>,
+    attempts: Pick<ProviderRequest, 'retry' | 'idempotencyKey' | 'passStatuses'>,
   ): Promise<TinkTokenResponse> {
     const request: ProviderRequest = {
       operation,
@@ -354,18 +359,15 @@ export class TinkClient {
         form: {
           client_id: this.options.tink.TINK_CLIENT_ID,
           client_secret: await this.clientSecret(),
-          grant_type: 'authorization_code',
-          code,
+          ...grant,
         },
       },
       call,
-      // The code is spent by the first attempt that reaches Tink, answered or not.
-      retry: false,
-      passStatuses: purpose === 'service' ? [400, 401] : undefined,
+      ...attempts,
     };
     const response = await this.transport.send(request);
     if (response.status === 400 || response.status === 401) throw refusedOwnRequest(request, response);
-    return decodeJson({ provider: 'tink', operation: request.operation }, response, tinkTokenResponse);
+    return decodeJson({ provider: 'tink', operation }, response, tinkTokenResponse);
   }
 
   private clientSecret(): Promise<string> {

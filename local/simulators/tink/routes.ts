@@ -30,6 +30,24 @@ function clientCredentials(request: SimRequest, form: URLSearchParams) {
   return { clientId: form.get('client_id'), clientSecret: form.get('client_secret') };
 }
 
+/** A token endpoint answer; `id_hint` only for a token exchanged from a delegated grant's code. */
+const tokenAnswer = (issued: {
+  accessToken: string;
+  expiresIn: number;
+  scopes: string[];
+  idHint?: string;
+}) => ({
+  status: 200,
+  headers: { 'Cache-Control': 'no-store' },
+  body: {
+    access_token: issued.accessToken,
+    token_type: 'bearer',
+    expires_in: issued.expiresIn,
+    scope: issued.scopes.join(','),
+    ...(issued.idHint === undefined ? {} : { id_hint: issued.idHint }),
+  },
+});
+
 function token(state: TinkState) {
   return (request: SimRequest) => {
     const form = request.form();
@@ -43,30 +61,9 @@ function token(state: TinkState) {
     const client = state.auth.authenticateClient(clientId, clientSecret);
     if (grantType === 'client_credentials') {
       // Without `scope` the token carries the app's own scopes ("defaults to the client scope").
-      const issued = state.auth.issueClientToken(client, TinkAuth.parseScopes(form.get('scope')));
-      return {
-        status: 200,
-        headers: { 'Cache-Control': 'no-store' },
-        body: {
-          access_token: issued.accessToken,
-          token_type: 'bearer',
-          expires_in: issued.expiresIn,
-          scope: issued.scopes.join(','),
-        },
-      };
+      return tokenAnswer(state.auth.issueClientToken(client, TinkAuth.parseScopes(form.get('scope'))));
     }
-    const issued = state.auth.exchangeCode(client, form.get('code'));
-    return {
-      status: 200,
-      headers: { 'Cache-Control': 'no-store' },
-      body: {
-        access_token: issued.accessToken,
-        token_type: 'bearer',
-        expires_in: issued.expiresIn,
-        scope: issued.scopes.join(','),
-        ...(issued.idHint === undefined ? {} : { id_hint: issued.idHint }),
-      },
-    };
+    return tokenAnswer(state.auth.exchangeCode(client, form.get('code')));
   };
 }
 
