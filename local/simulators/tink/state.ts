@@ -172,13 +172,8 @@ export interface CredentialDump extends TinkCredential {
   };
 }
 
-export interface UserDump {
-  userId: string;
-  externalUserId: string | null;
-  market: string;
-  locale: string;
-  retentionClass: string;
-  createdMs: number;
+/** A user as the control API shows it: its credentials as a list. */
+export interface UserDump extends Omit<TinkUser, 'credentials'> {
   credentials: CredentialDump[];
 }
 
