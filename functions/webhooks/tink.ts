@@ -1,17 +1,9 @@
-import { responseCache } from '../../lib/cache';
-import { tinkWebhookConfig } from '../../lib/config';
 import { createHandler } from '../../lib/http/handler';
-import { resolveSecret } from '../../lib/providers/secrets';
 import { receiveTinkWebhook } from '../../lib/webhooks/receive';
+import { tinkWebhookReceiver } from '../../lib/webhooks/receivers';
 import { webhookResponse } from './responses';
 
-const config = tinkWebhookConfig();
-const receiver = {
-  cache: responseCache(),
-  secret: () =>
-    resolveSecret('TINK_WEBHOOK_SECRET', config.TINK_WEBHOOK_SECRET, config.TINK_WEBHOOK_SECRET_PARAMETER),
-  toleranceSeconds: config.TINK_WEBHOOK_TOLERANCE_SECONDS,
-};
+const receiver = tinkWebhookReceiver();
 
 export const handler = createHandler({
   operation: 'webhooks.tink',
