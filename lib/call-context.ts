@@ -31,11 +31,12 @@ export function callContextFrom(context: Partial<Context> | undefined, nowMs = D
 }
 
 /**
- * The deadline of the cache work after a provider mutation (invalidation, purge): past the provider
- * deadline by a reserve taken out of the safety margin, so however late the provider answered, that
- * work has its own time.
+ * The deadline of the table writes that keep state right after provider work: the cache's
+ * invalidation or purge after a mutation, the verification of a fill, the sweep's lease give-backs
+ * and last cursor save. It lies past the provider deadline by a reserve taken out of the safety
+ * margin (CACHE_WORK_RESERVE_MS), so however late the provider answered, that work has its own time.
  */
-export function cacheWorkDeadline(call: CallContext): Deadline {
+export function reserveDeadline(call: CallContext): Deadline {
   const config = coreConfig();
   return {
     deadlineAtMs: call.deadlineAtMs + Math.min(config.CACHE_WORK_RESERVE_MS, config.DEADLINE_SAFETY_MS),

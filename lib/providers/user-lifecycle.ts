@@ -3,7 +3,7 @@
 // create — the user exists); a deleted user's tokens, cached data and enrolment are forgotten, also
 // when the provider says the user was already gone (the caller still hears that 404).
 import type { ResponseCache } from '../cache';
-import { type CallContext, cacheWorkDeadline } from '../call-context';
+import { type CallContext, reserveDeadline } from '../call-context';
 import { countMetric, logger } from '../observability';
 import type { ProviderName } from '../provider-name';
 import type { EnrollmentRegistry } from '../registry';
@@ -43,7 +43,7 @@ export async function deleteUserEverywhere(
   },
 ): Promise<void> {
   // The provider call may have used all of its time: what follows has the reserve after it.
-  const afterMutation = cacheWorkDeadline(call);
+  const afterMutation = reserveDeadline(call);
   const purge = async () => {
     provider.forgetUser(userId);
     await lifecycle.cache.purge(userCachePartition(lifecycle.provider, userId), afterMutation);

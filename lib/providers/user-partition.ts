@@ -1,5 +1,5 @@
 import type { CacheReadResult, ResponseCache } from '../cache';
-import { type CallContext, cacheWorkDeadline } from '../call-context';
+import { type CallContext, reserveDeadline } from '../call-context';
 import type { ProviderName } from '../provider-name';
 import { providerUserKey } from '../table/keys';
 import { isStaleEligible, mayHaveChangedUser } from './errors';
@@ -35,7 +35,7 @@ export function readUserResource<T>(
     bypass: read.noCache,
     serveStaleOn: isStaleEligible,
     deadline: call,
-    reserveDeadline: cacheWorkDeadline(call),
+    reserveDeadline: reserveDeadline(call),
   });
 }
 
@@ -52,7 +52,7 @@ export async function mutateUser<T>(
   userId: string,
   mutate: () => Promise<T>,
 ): Promise<T> {
-  const invalidate = () => cache.invalidate(userCachePartition(provider, userId), cacheWorkDeadline(call));
+  const invalidate = () => cache.invalidate(userCachePartition(provider, userId), reserveDeadline(call));
   let result: T;
   try {
     result = await mutate();

@@ -3,7 +3,7 @@
 // and a target per configured provider. Reports one summary and a metric per outcome.
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { callContextFrom } from '../call-context';
+import { callContextFrom, reserveDeadline } from '../call-context';
 import { coreConfig, type SweepConfig, sweepConfig } from '../config';
 import { countMetric, logger } from '../observability';
 import type { ProviderName } from '../provider-name';
@@ -57,6 +57,7 @@ export async function runScheduledSweep(context: Partial<Context> | undefined): 
     leaseMs: config.SWEEP_LEASE_SECONDS * 1000,
     safetyMarginMs: config.SWEEP_SAFETY_MARGIN_MS,
     call,
+    reserveDeadline: reserveDeadline(invocation),
   });
   for (const [provider, counts] of Object.entries(summary.providers)) {
     for (const [outcome, count] of Object.entries(counts))

@@ -5,6 +5,7 @@
 // Provider requests are paced by the process's request gate (see ./index.ts), not here.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallContext } from '../call-context';
+import type { Deadline } from '../deadline';
 import { logger } from '../observability';
 import type { ProviderName } from '../provider-name';
 import { ProviderError, ProviderFailure } from '../providers/errors';
@@ -118,6 +119,12 @@ export interface SweepOptions {
   /** Stop starting new work this long before the deadline. */
   safetyMarginMs: number;
   call: CallContext;
+  /**
+   * The deadline of the bookkeeping after provider work (lease give-backs, un-enrolments, the last
+   * cursor save): later than the call's, so a provider answer that came late does not cost the
+   * next run its place. The call's deadline when absent.
+   */
+  reserveDeadline?: Deadline;
   /** How often one item is tried again after the provider rate limited it. */
   rateLimitRetries?: number;
   pageSize?: number;
@@ -151,6 +158,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   const items = emptyCounts();
   const providers: Partial<Record<ProviderName, SweepItemCounts>> = {};
   const summary = { usersVisited: 0, usersGone: 0, usersFailed: 0 };
+  const afterWork = options.reserveDeadline ?? options.call;
   /** Whether work that takes `ms` more still ends before the safety margin. */
   const timeLeft = (ms = 0) => options.call.deadlineAtMs - options.safetyMarginMs - now() - ms > 0;
   const count = (provider: ProviderName, key: keyof SweepItemCounts) => {
@@ -182,7 +190,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
       return true;
     }
     const giveBack = () =>
-      options.leases.release(leaseKey, options.runId, options.call).catch((error: unknown) => {
+      options.leases.release(leaseKey, options.runId, afterWork).catch((error: unknown) => {
         logger.warn('Sweep could not release a lease', { leaseKey, error });
       });
     const attempts = (options.rateLimitRetries ?? 3) + 1;
@@ -233,7 +241,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     }
     if (!plan) {
       summary.usersGone += 1;
-      await options.registry.unenroll(provider, userId, options.call).catch((error: unknown) => {
+      await options.registry.unenroll(provider, userId, afterWork).catch((error: unknown) => {
         logger.warn('Sweep could not un-enrol a user the provider no longer knows', {
           provider,
           userId,
@@ -266,7 +274,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
       const cursor = walk.cursor;
       if (cursor === savedCursor) return;
       try {
-        await options.cursors.save(cursor, now(), options.call);
+        await options.cursors.save(cursor, now(), afterWork);
         savedCursor = cursor;
       } catch (error) {
         // The next run starts further back and finds that work not due or leased: harmless.
