@@ -29,7 +29,7 @@ const safeToken = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /**
  * A Tink user id: 32 lower-case hex characters, the form Tink returns from user creation. One form
- * only, so one user never has two cache scopes; anything else is refused before a provider call.
+ * only, so one user never has two cache partitions; anything else is refused before a provider call.
  */
 export const tinkUserId = idSchema(
   'userId',

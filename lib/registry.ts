@@ -40,7 +40,7 @@ export interface EnrollmentPage {
 }
 
 /** How much of a shard to list: the sort key to continue after, and at most how many enrolments. */
-export interface ShardPage {
+export interface ShardPageRequest {
   after?: string;
   limit?: number;
 }
@@ -215,12 +215,16 @@ export class EnrollmentRegistry {
     return result.Item !== undefined;
   }
 
-  async listShard(shard: number, page: ShardPage = {}, deadline?: Deadline): Promise<EnrollmentPage> {
+  async listShard(shard: number, page: ShardPageRequest = {}, deadline?: Deadline): Promise<EnrollmentPage> {
     await this.checkLayout(deadline, true);
     return this.queryShard(shard, page, deadline);
   }
 
-  private async queryShard(shard: number, page: ShardPage, deadline?: Deadline): Promise<EnrollmentPage> {
+  private async queryShard(
+    shard: number,
+    page: ShardPageRequest,
+    deadline?: Deadline,
+  ): Promise<EnrollmentPage> {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -210,10 +210,7 @@ export class DynamoDbCacheStore implements CacheStore {
       });
       return FillOutcome.tooLarge;
     }
-    const verifyDeadline =
-      deadline === undefined
-        ? undefined
-        : { deadlineAtMs: deadline.verifyDeadlineAtMs ?? deadline.deadlineAtMs };
+    const verifyDeadline = deadline && (deadline.reserve ?? deadline);
     try {
       await this.client.send(
         new PutCommand({

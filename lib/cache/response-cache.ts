@@ -374,7 +374,7 @@ export class ResponseCache {
         entry,
         writeDeadline && {
           ...writeDeadline,
-          verifyDeadlineAtMs: (request.reserveDeadline ?? request.deadline)?.deadlineAtMs,
+          reserve: request.reserveDeadline ?? request.deadline,
         },
       );
       return outcome === FillOutcome.stored;

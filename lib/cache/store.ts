@@ -49,11 +49,11 @@ export type FillOutcome = (typeof FillOutcome)[keyof typeof FillOutcome];
 
 /**
  * Per fill: the write and its checks end at `deadlineAtMs`; the verification after the write and a
- * withdrawal at `verifyDeadlineAtMs`, later, so that a write that may have landed can still be
- * checked and taken back.
+ * withdrawal at the `reserve`, later, so that a write that may have landed can still be checked and
+ * taken back.
  */
 export interface FillDeadline extends Deadline {
-  verifyDeadlineAtMs?: number;
+  reserve?: Deadline;
 }
 
 export interface CacheStore {

@@ -2,7 +2,7 @@
 // hands its request to (as lib/providers/<provider>/index.ts does for the provider operations).
 import { responseCache } from '../cache';
 import { coreConfig, moneyhubWebhookConfig, tinkWebhookConfig } from '../config';
-import { resolveSecret } from '../providers/secrets';
+import { resolveSecret } from '../secrets';
 import { dynamoDocumentClient } from '../table/client';
 import { MoneyhubSetVerifier } from './moneyhub-set';
 import type { MoneyhubWebhookReceiver, TinkWebhookReceiver } from './receive';

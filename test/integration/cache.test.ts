@@ -293,7 +293,7 @@ describe(`Class: ResponseCache (${process.env.CACHE_BACKEND})`, () => {
       expect(after).toMatchObject({ status: CacheStatus.hit, value: 'new' });
     });
 
-    it('keeps users apart: the same resource in two scopes holds two values', async () => {
+    it('keeps users apart: the same resource in two partitions holds two values', async () => {
       const first = setup();
       const second = setup();
       await first.cache.read({

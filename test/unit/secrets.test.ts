@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/config';
-import { forgetSecrets, resolveSecret, SecretReadError, secretMaxAgeMs } from '../../lib/providers/secrets';
+import { forgetSecrets, resolveSecret, SecretReadError, secretMaxAgeMs } from '../../lib/secrets';
 
 const sessionToken = randomBytes(24).toString('base64url');
 const parameters = new Map<string, string>();

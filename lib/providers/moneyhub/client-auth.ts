@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CryptoKey, importJWK, type JWK, SignJWT } from 'jose';
 import { ConfigError, type MoneyhubConfig } from '../../config';
-import { resolveSecret } from '../secrets';
+import { resolveSecret } from '../../secrets';
 
 export const clientAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 

@@ -12,11 +12,11 @@ import type { CoreConfig, MoneyhubConfig } from '../../config';
 import { AccessTokens, bearer } from '../access-tokens';
 import { ProviderError, ProviderFailure } from '../errors';
 import { deleteAllowingLostAnswer } from '../lost-answer';
-import { encodePathSegment } from '../request-encoding';
 import type { TokenCache } from '../token-cache';
 import { ProviderTransport, transportSettingsFrom } from '../transport';
 import { authenticationFrom, type ClientAuthentication } from './client-auth';
-import { DeleteConnectionPaths, encodeConnectionId } from './delete-connection-path';
+import { DeleteConnectionPaths } from './delete-connection-path';
+import { encodeConnectionId, userPath } from './paths';
 import {
   type ConnectionSyncList,
   connectionSyncList,
@@ -55,8 +55,6 @@ export interface SyncPage {
 
 /** What a token for one user (`sub`) carries to trigger that user's syncs on the data API. */
 const syncScope = normaliseScope('accounts:read accounts:write:all');
-
-const userPath = (userId: string) => `/users/${encodePathSegment(userId)}`;
 
 export class MoneyhubClient {
   private readonly transport: ProviderTransport;

@@ -6,8 +6,8 @@
 // way. A 404 can mean "no such route" here as well as "no such connection": the caller decides which.
 import { logger } from '../../observability';
 import { mayBeGoneByLostAnswer } from '../lost-answer';
-import { encodePathSegment } from '../request-encoding';
 import type { ProviderRequest, ProviderResponse, ProviderTransport } from '../transport';
+import { encodeConnectionId, userPath } from './paths';
 
 export type DeleteConnectionPath = 'singular' | 'plural';
 
@@ -21,12 +21,8 @@ export interface RefusedOnBothPaths {
 const otherPath = (path: DeleteConnectionPath): DeleteConnectionPath =>
   path === 'singular' ? 'plural' : 'singular';
 
-/** A connection id keeps its `:` (a valid path character, sent raw by Moneyhub's own client). */
-export const encodeConnectionId = (connectionId: string) =>
-  encodePathSegment(connectionId).replace(/%3A/gi, ':');
-
 const pathOf = (path: DeleteConnectionPath, userId: string, connectionId: string) =>
-  `/users/${encodePathSegment(userId)}/${path === 'singular' ? 'connection' : 'connections'}/${encodeConnectionId(connectionId)}`;
+  `${userPath(userId)}/${path === 'singular' ? 'connection' : 'connections'}/${encodeConnectionId(connectionId)}`;
 
 export class DeleteConnectionPaths {
   private preferred: DeleteConnectionPath;

@@ -7,9 +7,9 @@ import type { HandlerResponse } from '../../support/events';
 
 const store = new DynamoDbCacheStore(dynamoDocumentClient(), process.env.CACHE_TABLE_NAME as string);
 
-/** The scope's generation: it moves by one per invalidation. */
-export async function generationOf(scope: string): Promise<number> {
-  return (await store.read(scope, 'webhook-test')).generation;
+/** The partition's generation: it moves by one per invalidation. */
+export async function generationOf(partition: string): Promise<number> {
+  return (await store.read(partition, 'webhook-test')).generation;
 }
 
 /** A 401 problem whose text is the same whatever failed. */

@@ -122,16 +122,16 @@ describe('POST /webhooks/tink', () => {
 
   it('invalidates on account and account-transactions events, and accepts unknown events without invalidating', async () => {
     const { userId } = await seedUser();
-    const scope = `tink#${userId}`;
-    const start = await generationOf(scope);
+    const partition = `tink#${userId}`;
+    const start = await generationOf(partition);
     for (const event of ['account:updated', 'account-transactions:modified']) {
       const body = message(userId, event);
       expect((await deliver(body, sign(body))).statusCode).toBe(204);
     }
-    expect(await generationOf(scope)).toBe(start + 2);
+    expect(await generationOf(partition)).toBe(start + 2);
     const unknown = message(userId, 'provider-consent:created');
     expect((await deliver(unknown, sign(unknown))).statusCode).toBe(204);
-    expect(await generationOf(scope)).toBe(start + 2);
+    expect(await generationOf(partition)).toBe(start + 2);
   });
 
   it('takes a redelivery of the same event as harmless: one more bump, same answer', async () => {

@@ -3,7 +3,7 @@
 // serving Parameter Store over localhost) and kept in memory for `secretMaxAgeMs`. The extension
 // keeps the SSM client out of every bundle: it was a fifth of each zip and most of its load time.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError } from '../config';
+import { ConfigError } from './config';
 
 /** How long a secret read from Parameter Store is kept in the process before it is read again. */
 export const secretMaxAgeMs = 15 * 60 * 1000;
