@@ -42,14 +42,12 @@ export function scopeNotAllowed(request: ProviderRequest, response: ProviderResp
     scopes,
     providerRequestId: response.providerRequestId,
   });
-  return new ProviderError({
-    provider: 'tink',
-    operation: request.operation,
-    failure: ProviderFailure.scopeNotAllowed,
-    detail: `Tink does not allow this service's app to use the scope ${scopes.join(', ')}`,
-    providerStatus: response.status,
-    providerRequestId: response.providerRequestId,
-  });
+  return refusal(
+    request,
+    response,
+    ProviderFailure.scopeNotAllowed,
+    `Tink does not allow this service's app to use the scope ${scopes.join(', ')}`,
+  );
 }
 
 /**
@@ -66,15 +64,12 @@ export function configuredScopeRefused(
     scopes,
     providerRequestId: response.providerRequestId,
   });
-  return new ProviderError({
-    provider: 'tink',
-    operation: request.operation,
-    failure: ProviderFailure.misconfigured,
-    detail:
-      "This service's Tink configuration asks for a scope its Tink app may not use; the caller is not at fault",
-    providerStatus: response.status,
-    providerRequestId: response.providerRequestId,
-  });
+  return refusal(
+    request,
+    response,
+    ProviderFailure.misconfigured,
+    "This service's Tink configuration asks for a scope its Tink app may not use; the caller is not at fault",
+  );
 }
 
 /**
@@ -91,13 +86,30 @@ export function refusedOwnRequest(request: ProviderRequest, response: ProviderRe
     providerMessage: body.message?.slice(0, maxLoggedProviderMessageLength),
     providerRequestId: response.providerRequestId,
   });
+  return refusal(
+    request,
+    response,
+    ProviderFailure.credentialsRejected,
+    `The provider refused this service's own request (status ${response.status}); the caller is not at fault`,
+    body.code,
+  );
+}
+
+/** The error a refusal becomes: our own detail, Tink's status, request id and (if any) code. */
+function refusal(
+  request: ProviderRequest,
+  response: ProviderResponse,
+  failure: ProviderFailure,
+  detail: string,
+  providerCode?: string,
+): ProviderError {
   return new ProviderError({
     provider: 'tink',
     operation: request.operation,
-    failure: ProviderFailure.credentialsRejected,
-    detail: `The provider refused this service's own request (status ${response.status}); the caller is not at fault`,
+    failure,
+    detail,
     providerStatus: response.status,
     providerRequestId: response.providerRequestId,
-    providerCode: body.code,
+    providerCode,
   });
 }
