@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CredentialDump, SeedCredential, TinkSimulator } from '../../../local/simulators/tink';
 import { startTinkSimulator } from '../../../local/simulators/tink';
+import { tinkOwnScopes } from '../../support/tink-scopes';
 
 const client = { clientId: `test-client-${randomUUID()}`, clientSecret: randomUUID() };
 /** An app entitled to a few scopes only, as Tink apps are. */
@@ -13,18 +14,6 @@ const limitedClient = {
   clientSecret: randomUUID(),
   scopes: ['authorization:grant', 'user:create', 'credentials:read'],
 };
-/** Scopes Tink documents and uses in its own Postman collections and example servers. */
-const tinkOwnScopes = [
-  'accounts.parties:readonly',
-  'identities:readonly',
-  'accounts.balances:readonly',
-  'balance-refresh',
-  'link-session:read',
-  'provider-consents:write',
-  'user-report-bundles:read',
-  'account-verification-reports:write',
-  'payment:read',
-];
 /** Tink Link's delegate scope set, from Tink's Postman collection. */
 const tinkLinkDelegateScopes =
   'authorization:read,authorization:grant,credentials:refresh,credentials:read,credentials:write,providers:read,user:read';

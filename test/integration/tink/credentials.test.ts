@@ -10,9 +10,9 @@ import {
   call,
   control,
   credentialPath,
-  credentialsPath,
   dynamoRequests,
   expectProblem,
+  listCredentials as list,
   providerCalls,
   route,
   seedUser,
@@ -24,14 +24,6 @@ interface Credential {
   status: string;
   [field: string]: unknown;
 }
-
-const list = (userId: string, headers: Record<string, string> = {}) =>
-  call(listCredentials, {
-    method: 'GET',
-    path: credentialsPath(userId),
-    pathParameters: { userId },
-    headers,
-  });
 
 const get = (userId: string, credentialId: string, headers: Record<string, string> = {}) =>
   call(getCredential, {

@@ -2,6 +2,8 @@
 // provider calls made since a point, and the DynamoDB requests the process made.
 import type { Context } from 'aws-lambda';
 import { expect } from 'vitest';
+import { handler as createAuthorization } from '../../../functions/tink/create-authorization';
+import { handler as listCredentialsHandler } from '../../../functions/tink/list-credentials';
 import { dynamoDocumentClient } from '../../../lib/table/client';
 import { type SeedCredential, TinkSimulatorControl } from '../../../local/simulators/tink';
 import { countDynamoRequests } from '../../support/dynamo-requests';
@@ -62,3 +64,21 @@ export function expectProblem(response: HandlerResponse, status: number) {
   expect(problem.requestId).toBe(response.headers['X-Request-ID']);
   return problem;
 }
+
+/** POST /tink/users/{userId}/authorization-grants. */
+export const grant = (userId: string, body: unknown) =>
+  call(createAuthorization, {
+    method: 'POST',
+    path: `/tink/users/${userId}/authorization-grants`,
+    pathParameters: { userId },
+    body,
+  });
+
+/** GET /tink/users/{userId}/credentials, with the caller's extra headers (e.g. Cache-Control). */
+export const listCredentials = (userId: string, headers: Record<string, string> = {}) =>
+  call(listCredentialsHandler, {
+    method: 'GET',
+    path: credentialsPath(userId),
+    pathParameters: { userId },
+    headers,
+  });

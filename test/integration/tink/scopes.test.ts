@@ -5,13 +5,22 @@
 // log line. Runs against the Tink simulator (per-app entitlements) over HTTP.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { handler as createAuthorization } from '../../../functions/tink/create-authorization';
 import { handler as createUser } from '../../../functions/tink/create-user';
 import { handler as getUserAccessToken } from '../../../functions/tink/get-user-access-token';
-import { handler as listCredentials } from '../../../functions/tink/list-credentials';
 import { tinkClient } from '../../../lib/providers/tink';
 import { type CapturedLogs, captureLogs } from '../../support/logs';
-import { call, control, expectProblem, providerCalls, route, seedUser, startCounting } from './helpers';
+import { tinkOwnScopes } from '../../support/tink-scopes';
+import {
+  call,
+  control,
+  expectProblem,
+  grant,
+  listCredentials as list,
+  providerCalls,
+  route,
+  seedUser,
+  startCounting,
+} from './helpers';
 
 // The logger reads its level once, when it is built: INFO must be in place before the handlers load.
 const previousLogLevel = vi.hoisted(() => {
@@ -30,32 +39,6 @@ const serviceScopes = [
   'credentials:write',
   'credentials:refresh',
 ];
-/** Documented Tink scopes (Postman collections, example servers) outside the project's own set. */
-const tinkOwnScopes = [
-  'accounts.parties:readonly',
-  'identities:readonly',
-  'accounts.balances:readonly',
-  'balance-refresh',
-  'link-session:read',
-  'provider-consents:write',
-  'user-report-bundles:read',
-  'account-verification-reports:write',
-  'payment:read',
-];
-
-const grant = (userId: string, body: unknown) =>
-  call(createAuthorization, {
-    method: 'POST',
-    path: `/tink/users/${userId}/authorization-grants`,
-    pathParameters: { userId },
-    body,
-  });
-const list = (userId: string) =>
-  call(listCredentials, {
-    method: 'GET',
-    path: `/tink/users/${userId}/credentials`,
-    pathParameters: { userId },
-  });
 
 let logs: CapturedLogs;
 

@@ -4,11 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { handler as createAuthorization } from '../../../functions/tink/create-authorization';
 import { handler as createUser } from '../../../functions/tink/create-user';
 import { handler as deleteUser } from '../../../functions/tink/delete-user';
 import { handler as getUserAccessToken } from '../../../functions/tink/get-user-access-token';
-import { handler as listCredentials } from '../../../functions/tink/list-credentials';
 import { responseCache } from '../../../lib/cache';
 import { coreConfig } from '../../../lib/config';
 import { logger } from '../../../lib/observability';
@@ -19,9 +17,10 @@ import { captureLogs } from '../../support/logs';
 import {
   call,
   control,
-  credentialsPath,
   dynamoRequests,
   expectProblem,
+  grant,
+  listCredentials as list,
   providerCalls,
   route,
   seedUser,
@@ -29,19 +28,10 @@ import {
 } from './helpers';
 
 const create = (body: unknown) => call(createUser, { method: 'POST', path: '/tink/users', body });
-const grant = (userId: string, body: unknown) =>
-  call(createAuthorization, {
-    method: 'POST',
-    path: `/tink/users/${userId}/authorization-grants`,
-    pathParameters: { userId },
-    body,
-  });
 const exchange = (body: unknown) =>
   call(getUserAccessToken, { method: 'POST', path: '/tink/oauth/token', body });
 const remove = (userId: string) =>
   call(deleteUser, { method: 'DELETE', path: `/tink/users/${userId}`, pathParameters: { userId } });
-const list = (userId: string) =>
-  call(listCredentials, { method: 'GET', path: credentialsPath(userId), pathParameters: { userId } });
 
 const cacheItemsOf = async (userId: string) =>
   (
